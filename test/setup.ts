@@ -1,0 +1,2 @@
+// Shared mocha setup: decorator metadata polyfill for tsyringe, and quiet tfjs.
+import 'reflect-metadata';
