@@ -7,7 +7,7 @@ const dist = path.join(__dirname, '..', 'dist', 'main.js');
 if (fs.existsSync(dist)) {
   require(dist).main(process.argv.slice(2));
 } else {
-  process.env.TSX_TSCONFIG_PATH = process.env.TSX_TSCONFIG_PATH || path.join(__dirname, '..', '..', '..', 'tsconfig.test.json');
+  process.env.TSX_TSCONFIG_PATH = process.env.TSX_TSCONFIG_PATH || path.join(__dirname, '..', '..', '..', 'tsconfig.json');
   require('tsx/cjs');
   require(path.join(__dirname, '..', 'src', 'main.ts')).main(process.argv.slice(2));
 }
