@@ -38,6 +38,8 @@ export interface ResolvedMetricSpec {
  */
 export interface MetricStrategy {
   readonly name: string;
+  /** True when `apply` already adds `spec.mix · grad`; otherwise transformGradient adds it. */
+  readonly appliesMix?: boolean;
   /** Throws an Error naming the bad parameter; called before `apply`. */
   validate?(spec: ResolvedMetricSpec): void;
   apply(grad: tf.Tensor, spec: ResolvedMetricSpec): tf.Tensor;

@@ -1,0 +1,32 @@
+// Fused channel filter for @tensorflow/tfjs-backend-wasm: reads and writes Float32Array views of
+// the wasm heap (no copies); the output is allocated on the heap by the backend.
+import type * as tf from '@tensorflow/tfjs-core';
+import { filterFibres, type FibreFilterParams } from '../fibre';
+import { CHANNEL_FILTER_KERNEL } from './name';
+
+/** The part of BackendWasm (4.22) the kernel uses. */
+interface WasmLikeBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+export function isWasmLikeBackend(b: unknown): boolean {
+  const w = b as Partial<WasmLikeBackend> | null;
+  return w != null && typeof w.makeOutput === 'function' && typeof w.typedArrayFromHeap === 'function';
+}
+
+function wasmChannelFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const x = inputs.x as tf.TensorInfo;
+  const wasm = backend as WasmLikeBackend;
+  const out = wasm.makeOutput(x.shape.slice(), 'float32');
+  if (out.shape.reduce((a, b) => a * b, 1) === 0) return out;
+  // Views are taken after the allocation: growing the heap detaches earlier views.
+  const src = wasm.typedArrayFromHeap(x);
+  const dst = wasm.typedArrayFromHeap(out);
+  filterFibres(src, dst, attrs as unknown as FibreFilterParams);
+  return out;
+}
+
+export function wasmChannelFilterConfig(): tf.KernelConfig {
+  return { kernelName: CHANNEL_FILTER_KERNEL, backendName: 'wasm', kernelFunc: wasmChannelFilter as tf.KernelFunc };
+}
