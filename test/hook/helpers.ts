@@ -58,13 +58,14 @@ export function isConvKernel(model: tfl.LayersModel, variableName: string): bool
  */
 export function circulantAlongAxis(data: ArrayLike<number>, shape: number[], axis: number, symbol: (k: number, n: number) => number): Float64Array {
   const n = shape[axis];
+  const c = new Float64Array(n); // circulant: C_ij depends on (i − j) mod n only
+  for (let d = 0; d < n; d++) {
+    let v = 0;
+    for (let k = 0; k < n; k++) v += symbol(k, n) * Math.cos((2 * Math.PI * k * d) / n);
+    c[d] = v / n;
+  }
   const C = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      let v = 0;
-      for (let k = 0; k < n; k++) v += symbol(k, n) * Math.cos((2 * Math.PI * k * (i - j)) / n);
-      C[i * n + j] = v / n;
-    }
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) C[i * n + j] = c[(((i - j) % n) + n) % n];
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const out = new Float64Array(data.length);
   const total = data.length;
@@ -83,3 +84,30 @@ export function circulantAlongAxis(data: ArrayLike<number>, shape: number[], axi
 /** Sobolev symbol (method.md): 1 at k = 0, 1/(4λn² sin²(πk/n)) otherwise. */
 export const sobolevSymbol = (lambda: number) => (k: number, n: number): number =>
   k % n === 0 ? 1 : 1 / (4 * lambda * n * n * Math.sin((Math.PI * k) / n) ** 2);
+
+/** Row-major transpose with plain loops: out has shape perm.map(p => shape[p]). */
+export function permuteArray(data: ArrayLike<number>, shape: number[], perm: number[]): { data: Float64Array; shape: number[] } {
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const out = new Float64Array(data.length);
+  const idx = new Array(outShape.length).fill(0);
+  for (let o = 0; o < data.length; o++) {
+    let src = 0;
+    for (let d = 0; d < outShape.length; d++) src += idx[d] * inStrides[perm[d]];
+    out[o] = data[src];
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      if (++idx[d] < outShape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { data: out, shape: outShape };
+}
+
+/** Oracle for 'rasterized' with a layer order: permute, circulant over the whole flat vector, permute back. */
+export function rasterizedOracle(data: ArrayLike<number>, shape: number[], order: number[], symbol: (k: number, n: number) => number): Float64Array {
+  const p = permuteArray(data, shape, order);
+  const smoothed = circulantAlongAxis(p.data, [p.data.length], 0, symbol);
+  const inverse = new Array<number>(order.length);
+  order.forEach((o, i) => (inverse[o] = i));
+  return permuteArray(smoothed, p.shape, inverse).data;
+}
