@@ -1,1 +1,3 @@
-export {};
+export * from './models';
+export * from './adapter';
+export * from './task';
