@@ -1,0 +1,173 @@
+// Conv2D gradients on the wasm backend, built from the backend's own XNNPACK convolution.
+//
+// Filter gradient: dW[i,j,c,o] = Σ_{b,p,q} xpad[b, p·s + i, q·s + j, c] · dy[b,p,q,o]. Read with
+// c as the batch, b as the channel, and dy as a filter of size outH×outW, this is one ordinary
+// convolution of xᵀ = x[c,h,w,b] with dyᵀ = dy[p,q,b,o], stride 1 and dilation s (the forward
+// stride). Its output is [c, fH, fW, o]; transposing gives the filter layout.
+//
+// Input gradient: dx = the stride-1 correlation of dy (zero-interleaved by the forward stride)
+// with the spatially flipped filter whose in/out channels are swapped, padded by fH−1−padTop.
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { TensorInfo, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import {
+  WasmBackendLike, Pair, conv2d, cropHW, free, pad, reshape, reverse, transpose,
+} from './wasm_ops';
+
+type Conv2DPad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+interface BackpropFilterAttrs {
+  strides: number | [number, number];
+  pad: Conv2DPad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: Rounding;
+  filterShape: [number, number, number, number];
+  dilations?: number | [number, number];
+}
+
+interface BackpropInputAttrs {
+  strides: number | [number, number];
+  pad: Conv2DPad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: Rounding;
+  inputShape: [number, number, number, number];
+  dilations?: number | [number, number];
+}
+
+function toNHWC(b: WasmBackendLike, t: TensorInfo, nchw: boolean): TensorInfo {
+  return nchw ? transpose(b, t, [0, 2, 3, 1]) : t;
+}
+
+/**
+ * dW for a forward conv2d(x, W) with the given geometry; x and dy are NHWC.
+ * `dil` is the forward dilation (tfjs only differentiates dilation 1, but the maths is general).
+ */
+export function conv2dFilterGradNHWC(
+  b: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  fH: number,
+  fW: number,
+  stride: Pair,
+  dil: Pair,
+  padTop: number,
+  padLeft: number,
+): TensorInfo {
+  const [, H, W] = x.shape;
+  const [, oH, oW] = dy.shape;
+  const xT = transpose(b, x, [3, 1, 2, 0]); // [C, H, W, B]
+  const dyT = transpose(b, dy, [1, 2, 0, 3]); // [oH, oW, B, O]
+  // Rows of (top-padded) x needed: (fH-1)·dil + (oH-1)·stride + 1. Pad the bottom up to that; if x
+  // has more rows (they never met the filter), the conv yields extra output rows, cropped below.
+  const needH = (fH - 1) * dil[0] + (oH - 1) * stride[0] + 1;
+  const needW = (fW - 1) * dil[1] + (oW - 1) * stride[1] + 1;
+  const padBottom = Math.max(0, needH - H - padTop);
+  const padRight = Math.max(0, needW - W - padLeft);
+  const g = conv2d(b, xT, dyT, dil, stride, [padTop, padBottom], [padLeft, padRight]); // [C, fH', fW', O]
+  free(b, xT, dyT);
+  const gc = cropHW(b, g, 0, 0, fH, fW);
+  const out = transpose(b, gc, [1, 2, 0, 3]); // [fH, fW, C, O]
+  free(b, gc);
+  return out;
+}
+
+/** dx for a forward conv2d(x, W) with the given geometry; dy is NHWC, filter is [fH, fW, C, O]. */
+export function conv2dInputGradNHWC(
+  b: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  H: number,
+  W: number,
+  stride: Pair,
+  dil: Pair,
+  padTop: number,
+  padLeft: number,
+): TensorInfo {
+  const [fH, fW] = filter.shape;
+  const [B, oH, oW, O] = dy.shape;
+  // Flipped, channel-swapped filter: [fH, fW, O, C].
+  const fT = transpose(b, filter, [0, 1, 3, 2]);
+  const wf = reverse(b, fT, [0, 1]);
+  free(b, fT);
+  // Zero-interleave dy by the stride (a reshape, a pad of the inner unit axes, a reshape).
+  let dyD = dy;
+  let owned = false;
+  if (stride[0] > 1 || stride[1] > 1) {
+    const r6 = reshape(b, dy, [B, oH, 1, oW, 1, O]);
+    const p6 = pad(b, r6, [[0, 0], [0, 0], [0, stride[0] - 1], [0, 0], [0, stride[1] - 1], [0, 0]]);
+    free(b, r6);
+    dyD = reshape(b, p6, [B, oH * stride[0], oW * stride[1], O]);
+    free(b, p6);
+    owned = true;
+  }
+  const L = dyD.shape[1];
+  const Lw = dyD.shape[2];
+  const effH = (fH - 1) * dil[0] + 1;
+  const effW = (fW - 1) * dil[1] + 1;
+  const pT = effH - 1 - padTop;
+  const pL = effW - 1 - padLeft;
+  const pB = H + effH - 1 - pT - L;
+  const pR = W + effW - 1 - pL - Lw;
+  const g = conv2d(
+    b, dyD, wf, [1, 1], dil,
+    [Math.max(pT, 0), Math.max(pB, 0)], [Math.max(pL, 0), Math.max(pR, 0)],
+  );
+  if (owned) free(b, dyD);
+  free(b, wf);
+  return cropHW(b, g, Math.max(-pT, 0), Math.max(-pL, 0), H, W);
+}
+
+function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: BackpropFilterAttrs }): TensorInfo {
+  const { inputs, backend: b, attrs } = args;
+  const { strides, pad: padAttr, dimRoundingMode, filterShape } = attrs;
+  const dataFormat = attrs.dataFormat ?? 'NHWC';
+  const nchw = dataFormat === 'NCHW';
+  const dilations = attrs.dilations ?? 1;
+  const info = backend_util.computeConv2DInfo(
+    inputs.x.shape as [number, number, number, number], filterShape, strides, dilations,
+    padAttr, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  const x = toNHWC(b, inputs.x, nchw);
+  const dy = toNHWC(b, inputs.dy, nchw);
+  const out = conv2dFilterGradNHWC(
+    b, x, dy, info.filterHeight, info.filterWidth, [info.strideHeight, info.strideWidth],
+    [info.dilationHeight, info.dilationWidth], info.padInfo.top, info.padInfo.left,
+  );
+  if (nchw) free(b, x, dy);
+  return out;
+}
+
+function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: BackpropInputAttrs }): TensorInfo {
+  const { inputs, backend: b, attrs } = args;
+  const { strides, pad: padAttr, dimRoundingMode, inputShape } = attrs;
+  const dataFormat = attrs.dataFormat ?? 'NHWC';
+  const nchw = dataFormat === 'NCHW';
+  const dilations = attrs.dilations ?? 1;
+  const info = backend_util.computeConv2DInfo(
+    inputShape, inputs.filter.shape as [number, number, number, number], strides, dilations,
+    padAttr, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  const dy = toNHWC(b, inputs.dy, nchw);
+  const dx = conv2dInputGradNHWC(
+    b, dy, inputs.filter, info.inHeight, info.inWidth, [info.strideHeight, info.strideWidth],
+    [info.dilationHeight, info.dilationWidth], info.padInfo.top, info.padInfo.left,
+  );
+  if (!nchw) return dx;
+  free(b, dy);
+  const out = transpose(b, dx, [0, 3, 1, 2]);
+  free(b, dx);
+  return out;
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};
+
+export const conv2DBackpropInputConfig: KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
+};

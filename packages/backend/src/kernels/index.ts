@@ -1,0 +1,37 @@
+// The wasm training-kernel pack: registers, on the 'wasm' backend, the kernels that
+// @tensorflow/tfjs-backend-wasm 4.22 lacks for training CNNs, and replaces its slow
+// Conv2DBackpropInput. Importing this module registers nothing; call registerWasmTrainingKernels().
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_backprop';
+import { rememberStock } from './wasm_ops';
+
+/** Every kernel config in the pack (backendName 'wasm'). */
+export const wasmTrainingKernels: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+];
+
+let registered = false;
+
+/**
+ * Registers the pack on the 'wasm' backend (idempotent). Stock wasm kernels of the same name are
+ * replaced (their original config is kept and used internally where needed).
+ * Returns the names of the kernels registered.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const names = wasmTrainingKernels.map((k) => k.kernelName);
+  if (registered) return names;
+  for (const k of wasmTrainingKernels) {
+    rememberStock(k.kernelName);
+    if (tf.getKernel(k.kernelName, 'wasm') !== undefined) tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel(k);
+  }
+  registered = true;
+  return names;
+}
+
+/** Whether registerWasmTrainingKernels() has run in this process. */
+export function wasmTrainingKernelsRegistered(): boolean {
+  return registered;
+}
