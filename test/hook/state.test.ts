@@ -204,7 +204,7 @@ describe('hook: optimizer state, weight decay, non-finite gradients, learning ra
     opt.applyGradients([{ name: vs[0].name, tensor: gs[0] }, { name: vs[1].name, tensor: null as unknown as tf.Tensor }, { name: vs[2].name, tensor: gs[2] }]);
     ref.applyGradients([{ name: refs[0].name, tensor: gs[0] }, { name: refs[1].name, tensor: null as unknown as tf.Tensor }, { name: refs[2].name, tensor: gs[2] }]);
     opt.applyGradients({ [vs[0].name]: gs[0], [vs[1].name]: gs[1], [vs[2].name]: gs[2] });
-    ref.applyGradients({ [refs[0].name]: gs[0], [refs[1].name]: gs[1], [refs[2].name]: gs[2] });
+    ref.applyGradients({ [refs[0].name]: gs[0], [refs[1].name]: gs[1], [refs[2].name]: gs[2] } as unknown as Parameters<typeof ref.applyGradients>[0]);
     vs.forEach((v, i) => expect(maxAbsDiff(values(v), values(refs[i])), v.name).to.equal(0));
     const names = (await opt.getWeights()).map((w) => w.name);
     expect(names).to.deep.equal(['iter', ...vs.map((v) => `${v.name}/momentum`)]);

@@ -82,8 +82,8 @@ describe('hook: steps$ stream and its operators', function () {
       const smooth = new Map<string, [number, number]>();
       for (const v of e.variables) {
         const acc = norms.get(v.layer!) ?? [0, 0];
-        acc[0] += v.raw.dataSync().reduce((s, x) => s + x * x, 0);
-        acc[1] += v.transformed.dataSync().reduce((s, x) => s + x * x, 0);
+        acc[0] += Array.from(v.raw.dataSync()).reduce((s, x) => s + x * x, 0);
+        acc[1] += Array.from(v.transformed.dataSync()).reduce((s, x) => s + x * x, 0);
         norms.set(v.layer!, acc);
         if (v.outputAxis !== null && v.raw.shape[v.outputAxis] > 1) {
           smooth.set(v.name, [smoothnessOracle(v.raw.dataSync(), v.raw.shape, v.outputAxis), smoothnessOracle(v.transformed.dataSync(), v.raw.shape, v.outputAxis)]);

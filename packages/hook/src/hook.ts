@@ -127,7 +127,7 @@ export class GradientHook {
       const index = (this.modelIndex = indexModelWeights(this.model));
       const trainable = (this.model as unknown as { trainableWeights?: Array<{ name: string; shape: number[] }> }).trainableWeights;
       const list = trainable ?? this.model.layers.flatMap((l) => l.weights);
-      for (const w of list) if (index.has(w.name)) out.push({ ...this.assignmentFor(w.name, w.shape) });
+      for (const w of list) if (index.has(w.name)) out.push({ ...this.assignmentFor(w.name, w.shape as readonly number[]) });
       return out;
     }
     return [...this.assignments.values()].map((a) => ({ ...a }));

@@ -75,7 +75,7 @@ export interface ModelLike {
 export interface LayerLike {
   readonly name: string;
   getClassName(): string;
-  readonly weights: ReadonlyArray<{ readonly name: string; readonly originalName: string; readonly shape: number[] }>;
+  readonly weights: ReadonlyArray<{ readonly name: string; readonly originalName: string; readonly shape: ReadonlyArray<number | null> }>;
 }
 
 /** Settings shared by every optimizer built from one container (see `createHookContainer`). */
