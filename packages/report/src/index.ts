@@ -1,1 +1,26 @@
-export {};
+// @cdg/report: sweeps, statistics, reports with plots, and weight-correlation analysis.
+export { commands, sweepCommand, reportCommand, analyzeCommand, sweepAxes } from './commands';
+export { mean, sampleStd, summarize, errorReduction, pairedTest } from './stats';
+export type { Summary, PairedTestResult } from './stats';
+export { parseGrid, expandGrid, runId, paramsToFlags, parameterApplies, camelCase, kebabCase } from './grid';
+export type { GridAxis, GridValue, RunParams } from './grid';
+export { planSweep, runSweep, runState, defaultCdgCommand } from './sweep';
+export type { SweepOptions, SweepResult, SweepIndex, SweepIndexEntry, PlannedRun, RunState, RunTarget } from './sweep';
+export { PRESETS, getPreset } from './presets';
+export type { Preset } from './presets';
+export { loadRuns, chooseMeasure, errorOf } from './runs';
+export type { LoadedRun, Measure, MetricsRecord } from './runs';
+export { analyze, metricLabel } from './aggregate';
+export type { Analysis, SettingRow, Setting } from './aggregate';
+export { reportFigures } from './charts';
+export type { Figure } from './charts';
+export { generateReport, markdownTable, tableColumns, formatP } from './report';
+export type { ReportOptions, ReportResult } from './report';
+export { renderSvg, svgToPng } from './render';
+export type { VegaLiteSpec } from './render';
+export { kernelCorrelation } from './correlation';
+export type { KernelCorrelation, KernelCorrelationOptions, AxisCorrelation, DistanceStats, KernelLayout } from './correlation';
+export { readCheckpointWeights, readWeightsFile } from './checkpoint';
+export type { NamedWeight } from './checkpoint';
+export { correlationOfModel, correlationTable, correlationSpec, writeCorrelationReport } from './analyze';
+export type { LayerCorrelation, CorrelationAnalysisOptions } from './analyze';
