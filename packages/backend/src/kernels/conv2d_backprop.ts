@@ -72,28 +72,29 @@ export function conv2dFilterGradNHWC(
   return out;
 }
 
-/** dx for a forward conv2d(x, W) with the given geometry; dy is NHWC, filter is [fH, fW, C, O]. */
-export function conv2dInputGradNHWC(
+/**
+ * The shared core of both input gradients: correlate `dy` (NHWC, zero-interleaved here by the
+ * forward stride) with an already flipped filter `wf` at stride 1 and the forward dilation, using
+ * `conv` (Conv2D or DepthwiseConv2dNative), padded/cropped so the result is exactly H×W.
+ */
+export function inputGradCore(
   b: WasmBackendLike,
   dy: TensorInfo,
-  filter: TensorInfo,
+  wf: TensorInfo,
   H: number,
   W: number,
   stride: Pair,
   dil: Pair,
   padTop: number,
   padLeft: number,
+  conv: typeof conv2d,
 ): TensorInfo {
-  const [fH, fW] = filter.shape;
+  const [fH, fW] = wf.shape;
   const [B, oH, oW, O] = dy.shape;
-  // Flipped, channel-swapped filter: [fH, fW, O, C].
-  const fT = transpose(b, filter, [0, 1, 3, 2]);
-  const wf = reverse(b, fT, [0, 1]);
-  free(b, fT);
-  // Zero-interleave dy by the stride (a reshape, a pad of the inner unit axes, a reshape).
   let dyD = dy;
   let owned = false;
   if (stride[0] > 1 || stride[1] > 1) {
+    // Zero-interleave: a reshape, a pad of the inner unit axes, a reshape (all wasm kernels).
     const r6 = reshape(b, dy, [B, oH, 1, oW, 1, O]);
     const p6 = pad(b, r6, [[0, 0], [0, 0], [0, stride[0] - 1], [0, 0], [0, stride[1] - 1], [0, 0]]);
     free(b, r6);
@@ -109,13 +110,33 @@ export function conv2dInputGradNHWC(
   const pL = effW - 1 - padLeft;
   const pB = H + effH - 1 - pT - L;
   const pR = W + effW - 1 - pL - Lw;
-  const g = conv2d(
+  const g = conv(
     b, dyD, wf, [1, 1], dil,
     [Math.max(pT, 0), Math.max(pB, 0)], [Math.max(pL, 0), Math.max(pR, 0)],
   );
   if (owned) free(b, dyD);
-  free(b, wf);
   return cropHW(b, g, Math.max(-pT, 0), Math.max(-pL, 0), H, W);
+}
+
+/** dx for a forward conv2d(x, W) with the given geometry; dy is NHWC, filter is [fH, fW, C, O]. */
+export function conv2dInputGradNHWC(
+  b: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  H: number,
+  W: number,
+  stride: Pair,
+  dil: Pair,
+  padTop: number,
+  padLeft: number,
+): TensorInfo {
+  // Flipped, channel-swapped filter: [fH, fW, O, C].
+  const fT = transpose(b, filter, [0, 1, 3, 2]);
+  const wf = reverse(b, fT, [0, 1]);
+  free(b, fT);
+  const dx = inputGradCore(b, dy, wf, H, W, stride, dil, padTop, padLeft, conv2d);
+  free(b, wf);
+  return dx;
 }
 
 function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: BackpropFilterAttrs }): TensorInfo {
