@@ -24,7 +24,7 @@ export function bundledFashionMnistDir(): string {
   return path.join(path.dirname(pkg), 'src', 'clothes');
 }
 
-function readClassFile(file: string, cls: number): number[][] {
+function readClassFile(file: string, cls: number, testPerClass: number): number[][] {
   const raw = readDatasetFile(file, 'fashion-mnist');
   let parsed: unknown;
   try {
@@ -34,7 +34,7 @@ function readClassFile(file: string, cls: number): number[][] {
   }
   const data = (parsed as { data?: unknown })?.data;
   if (!Array.isArray(data)) throw new DatasetError(`${file}: expected an object { data: [[784 pixel values], …] } for class ${cls}`, file);
-  if (data.length <= FASHION_MNIST_TEST_PER_CLASS) throw new DatasetError(`${file}: class ${cls} has ${data.length} images, need more than ${FASHION_MNIST_TEST_PER_CLASS} for the test split`, file);
+  if (data.length <= testPerClass) throw new DatasetError(`${file}: class ${cls} has ${data.length} images, need more than ${testPerClass} for the test split`, file);
   for (let i = 0; i < data.length; i++) {
     const img = data[i];
     if (!Array.isArray(img) || img.length !== 784) throw new DatasetError(`${file}: image ${i} has ${Array.isArray(img) ? img.length : typeof img} values, expected 784 (28×28)`, file);
@@ -64,13 +64,15 @@ function interleave(perClass: number[][][], name: string): ImageSet {
 }
 
 /** Fashion-MNIST from `dir` (files 0.json … 9.json) or the bundled package, split as documented above. */
-export function loadFashionMnist(opts: { dir?: string } = {}): ClassificationData {
+export function loadFashionMnist(opts: { dir?: string; testPerClass?: number } = {}): ClassificationData {
   const dir = opts.dir ?? bundledFashionMnistDir();
+  const testPerClass = opts.testPerClass ?? FASHION_MNIST_TEST_PER_CLASS;
+  if (!Number.isInteger(testPerClass) || testPerClass < 1) throw new Error(`testPerClass must be a positive integer, got ${String(testPerClass)}`);
   const trainParts: number[][][] = [];
   const testParts: number[][][] = [];
   for (let cls = 0; cls < 10; cls++) {
-    const data = readClassFile(path.join(dir, `${cls}.json`), cls);
-    const cut = data.length - FASHION_MNIST_TEST_PER_CLASS;
+    const data = readClassFile(path.join(dir, `${cls}.json`), cls, testPerClass);
+    const cut = data.length - testPerClass;
     trainParts.push(data.slice(0, cut));
     testParts.push(data.slice(cut));
   }
