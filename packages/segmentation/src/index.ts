@@ -1,5 +1,9 @@
-// @cdg/segmentation: UNet with a ResNet-50 encoder, per-pixel loss with an ignore label, mIoU.
+// @cdg/segmentation: UNet with a ResNet-50 encoder, per-pixel loss with an ignore label, mIoU,
+// and the task adapter `cdg train segmentation` loads.
 export * from './model';
 export * from './loss';
 export * from './confusion';
 export * from './weights';
+export { predictionStrip } from './render';
+export * from './adapter';
+export { segmentationTask, segmentationOptions } from './task';

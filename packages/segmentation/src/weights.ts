@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, LayerVariable } from '@tensorflow/tfjs-layers';
 import { ENCODER_LAYER_PATTERN } from './model';
+import { writeFileAtomicSync } from './render';
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
@@ -61,18 +62,6 @@ export function readTfjsWeights(dir: string): Map<string, tf.Tensor> {
   return out;
 }
 
-/** Writes a file atomically (temp file beside it, then rename). */
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /**
  * Saves weights of `model` (default: the encoder's, batch-norm statistics included) as a tfjs
  * weights folder: `model.json` + `weights.bin`, named `<layer>/<weight>` as Keras does.
@@ -86,9 +75,9 @@ export async function saveWeights(model: LayersModel, dir: string, layerFilter: 
   const { data, specs } = await tf.io.encodeWeights(named);
   const bytes = new Uint8Array(Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data);
   fs.mkdirSync(dir, { recursive: true });
-  writeAtomic(path.join(dir, 'weights.bin'), bytes);
+  writeFileAtomicSync(path.join(dir, 'weights.bin'), bytes);
   const json = { format: 'layers-model', generatedBy: '@cdg/segmentation', modelTopology: null, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-  writeAtomic(path.join(dir, 'model.json'), JSON.stringify(json));
+  writeFileAtomicSync(path.join(dir, 'model.json'), JSON.stringify(json));
   return specs.length;
 }
 
