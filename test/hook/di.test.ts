@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { container as root } from 'tsyringe';
 import { createMetricContainer, registerMetric, type MetricStrategy, type ResolvedMetricSpec } from '@cdg/core';
-import { channelDirected, ChannelDirectedFactory, createHookContainer, GradientHook, type GradientStepEvent } from '@cdg/hook';
+import { channelDirected, ChannelDirectedFactory, createHookContainer, DEFAULT_RULES, GradientHook, HOOK_RULES, type GradientStepEvent } from '@cdg/hook';
 import { circulantAlongAxis, maxAbsDiff, randomArray, sobolevSymbol } from './helpers';
 
 /** A user metric: multiplies the gradient by λ (a trivially checkable circulant filter). */
@@ -103,6 +103,14 @@ describe('hook: dependency injection', function () {
     expect(hook.label).to.equal('from-container');
     expect(hook.rules).to.deep.equal([]);
     expect(() => channelDirected(tf.train.sgd(1), { container: root.createChildContainer() })).to.throw(/has no MetricRegistry/);
+    // rules registered on their own token win over the settings' rules; a bare metric container gives defaults
+    const r = createMetricContainer(root);
+    r.register(HOOK_RULES, { useValue: [{ weight: 'bias', metric: 'sobolev' }] });
+    expect(r.resolve(GradientHook).rules).to.deep.equal([{ weight: 'bias', metric: 'sobolev' }]);
+    expect(channelDirected(tf.train.sgd(1), { container: r }).hook.rules).to.deep.equal([{ weight: 'bias', metric: 'sobolev' }]);
+    const bare = createMetricContainer(root).resolve(GradientHook);
+    expect(bare.rules).to.equal(DEFAULT_RULES);
+    expect(bare.onNonFinite).to.equal('throw');
     opt.dispose();
   });
 });

@@ -10,6 +10,8 @@ import type {
 
 /** tsyringe token for a container's HookSettings (rules, weight decay, non-finite policy, label). */
 export const HOOK_SETTINGS = 'cdg.hook.Settings';
+/** tsyringe token for a container's rule list (wins over `HookSettings.rules`). */
+export const HOOK_RULES = 'cdg.hook.Rules';
 
 const POLICIES: readonly NonFinitePolicy[] = ['throw', 'skip', 'ignore'];
 
@@ -59,10 +61,11 @@ export class GradientHook {
   constructor(
     @inject(MetricRegistry) readonly registry: MetricRegistry,
     @inject(HOOK_SETTINGS, { isOptional: true }) settings: HookSettings = {},
+    @inject(HOOK_RULES, { isOptional: true }) rules?: readonly LayerRule[],
   ) {
     if (!(registry instanceof MetricRegistry)) throw new Error('GradientHook needs a MetricRegistry (from createMetricContainer or builtinRegistry())');
     settings = settings ?? {};
-    this.rules = settings.rules ?? DEFAULT_RULES;
+    this.rules = rules ?? settings.rules ?? DEFAULT_RULES;
     validateRules(this.rules, registry);
     this.weightDecay = parseWeightDecay(settings.weightDecay);
     this.onNonFinite = settings.onNonFinite ?? 'throw';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 export { channelDirected, ChannelDirectedOptimizer, type NamedTensor } from './optimizer';
-export { GradientHook, HOOK_SETTINGS, type PreparedGradient } from './hook';
+export { GradientHook, HOOK_RULES, HOOK_SETTINGS, type PreparedGradient } from './hook';
 export { ChannelDirectedFactory, createHookContainer } from './di';
 export { DEFAULT_RULES, assignRule, formatAssignments, matchName, ruleMatches, validateRules } from './rules';
 export {

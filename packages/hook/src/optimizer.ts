@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Observable } from 'rxjs';
 import { builtinRegistry, MetricRegistry } from '@cdg/core';
-import { GradientHook, HOOK_SETTINGS, registeredVariable, type PreparedGradient } from './hook';
+import { GradientHook, HOOK_RULES, HOOK_SETTINGS, registeredVariable, type PreparedGradient } from './hook';
 import { formatAssignments } from './rules';
-import type { ChannelDirectedOptions, GradientStepEvent, HookSettings, WeightAssignment } from './types';
+import type { ChannelDirectedOptions, GradientStepEvent, HookSettings, LayerRule, WeightAssignment } from './types';
 
 /** tfjs-core's NamedTensor (not re-exported by its index). */
 export interface NamedTensor {
@@ -187,7 +187,8 @@ export function channelDirected(optimizer: tf.Optimizer, options: ChannelDirecte
   let registry = givenRegistry;
   if (container) {
     if (typeof container.isRegistered !== 'function') throw new Error('options.container must be a tsyringe DependencyContainer');
-    if (container.isRegistered(HOOK_SETTINGS, true)) settings = container.resolve<HookSettings>(HOOK_SETTINGS) ?? {};
+    if (container.isRegistered(HOOK_SETTINGS, true)) settings = { ...(container.resolve<HookSettings>(HOOK_SETTINGS) ?? {}) };
+    if (container.isRegistered(HOOK_RULES, true)) settings.rules = container.resolve<readonly LayerRule[]>(HOOK_RULES);
     if (!registry) {
       if (!container.isRegistered(MetricRegistry, true)) {
         throw new Error('options.container has no MetricRegistry; build it with createHookContainer() or createMetricContainer() from @cdg/core');
