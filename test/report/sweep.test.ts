@@ -75,6 +75,9 @@ describe('report: sweep grid and runner', () => {
     expect(first.filter((a) => a === '--batch-size')).to.have.length(1);
     expect(first.slice(-4)).to.deep.equal(['--epochs', '2', '--out', path.join('/x', plan[0].id)]);
     expect(() => planSweep({ task: 'classification', axes, outDir: '/x', extraArgs: ['--out', 'y'] })).to.throw(/--out is set by the sweep/);
+    // A flag after -- replaces the preset's value instead of repeating the flag.
+    expect(first.filter((a) => a === '--epochs')).to.have.length(1);
+    expect(() => planSweep({ task: 'classification', axes, outDir: '/x', extraArgs: ['--seed', '4'] })).to.throw(/--seed is both a grid axis and given after --/);
   });
 
   it('runs every grid point, skips finished runs, resumes interrupted ones, records an index', async () => {

@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GridAxis, RunParams, expandGrid, paramsToFlags, runId } from './grid';
+import { GridAxis, RunParams, camelCase, expandGrid, kebabCase, paramsToFlags, runId } from './grid';
 import { readJsonIfExists, readRunConfig, writeFileAtomic } from './fsutil';
 
 export type RunState = 'done' | 'partial' | 'pending';
@@ -143,10 +143,18 @@ export function planSweep(opts: SweepOptions): PlannedRun[] {
       throw new Error(`extra train flag ${flag} is set by the sweep itself; remove it from the flags after --`);
     }
   }
+  const overridden = new Set(
+    extra.filter((a) => a.startsWith('--')).map((a) => camelCase(a.slice(2).split('=')[0].replace(/^no-/, ''))),
+  );
   return points.map((params) => {
     const id = runId(params);
     const dir = path.join(opts.outDir, id);
+    // Flags given after `--` win over the preset's (one value per flag reaches `cdg train`).
     const merged: RunParams = { ...(opts.baseParams ?? {}), ...params };
+    for (const key of overridden) {
+      if (key in params) throw new Error(`train flag --${kebabCase(key)} is both a grid axis and given after --; keep one`);
+      delete merged[key];
+    }
     const args = ['train', opts.task, ...paramsToFlags(merged), ...extra, '--out', dir];
     return { id, dir, params, args };
   });
