@@ -117,7 +117,11 @@ async function decodeMask(file: string, numClasses: number): Promise<{ width: nu
   let data: Buffer;
   let info: sharp.OutputInfo;
   try {
-    ({ data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true }));
+    // sharp expands grey PNGs to RGB on raw output; keep one channel when the file holds indices
+    const meta = await sharp(file).metadata();
+    const indexed = !meta.isPalette && (meta.channels ?? 3) <= 2;
+    const img = indexed ? sharp(file).extractChannel(0) : sharp(file);
+    ({ data, info } = await img.raw().toBuffer({ resolveWithObject: true }));
   } catch (e) {
     throw new DatasetError(`cannot decode mask ${file}: ${(e as Error).message}`, file);
   }
