@@ -139,12 +139,17 @@ export class GradientHook {
   /** Transforms one gradient by its rule and adds coupled weight decay. Caller disposes `transformed`/`applied` when not `raw`. */
   prepare(variable: string, raw: tf.Tensor): PreparedGradient {
     const assignment = this.assignmentFor(variable, raw.shape);
+    const decayed = assignment.weightDecay > 0 && this.weightDecay.mode === 'coupled' ? registeredVariable(variable) : null;
     let transformed = raw;
     if (!assignment.passThrough && raw.dtype === 'float32') transformed = this.transform(raw, assignment);
     let applied = transformed;
-    if (assignment.weightDecay > 0 && this.weightDecay.mode === 'coupled') {
-      const value = registeredVariable(variable);
-      applied = tf.tidy(() => tf.add(transformed, tf.mul(value, assignment.weightDecay))); // PyTorch SGD: g + wd·w
+    if (decayed) {
+      try {
+        applied = tf.tidy(() => tf.add(transformed, tf.mul(decayed, assignment.weightDecay))); // PyTorch SGD: g + wd·w
+      } catch (e) {
+        if (transformed !== raw) transformed.dispose();
+        throw e;
+      }
     }
     return { assignment, raw, transformed, applied };
   }
