@@ -22,3 +22,4 @@ export {
   sobolevComposite,
 } from './composite';
 export { CHANNEL_FILTER_KERNEL, fusedKernelAvailable, fusedKernelBackends, runChannelFilter } from './kernels/channel_filter';
+export { wasmSimdFiltersActive } from './kernels/wasm';
