@@ -64,7 +64,7 @@ describe('gan adapter: two optimizers, two hooks (wasm)', () => {
       const check = (e: GradientStepEvent, metric: string, lambda: number) => {
         labels.push(e.label);
         for (const v of e.variables) seen[e.label].add(v.name);
-        const k = e.variables.find((v) => v.layerType === 'Conv2D' && v.weight === 'kernel' && v.raw.shape[3] > 1)!;
+        const k = e.variables.find((v) => v.layerType === 'Conv2D' && v.weight === 'kernel' && (v.raw.shape[3] ?? 0) > 1)!;
         const expected = transformGradient(k.raw, { metric, lambda, axis: 3 }); // Conv2D output axis = last
         expect(tf.max(tf.abs(tf.sub(expected, k.transformed))).dataSync()[0], `${e.label} ${k.name}`).to.be.below(1e-6);
         expected.dispose();

@@ -192,8 +192,9 @@ export class GanAdapter implements TaskAdapter<GanBatch> {
 
   private async features(which: 'real' | 'fake', count: number, extractor: FeatureExtractor): Promise<Float32Array> {
     const out = new Float32Array(count * extractor.dim);
-    for (let start = 0; start < count; start += this.batchSize) {
-      const idx = [...Array(Math.min(this.batchSize, count - start)).keys()].map((k) => start + k);
+    const chunk = Math.max(this.batchSize, 8);
+    for (let start = 0; start < count; start += chunk) {
+      const idx = [...Array(Math.min(chunk, count - start)).keys()].map((k) => start + k);
       const b = await this.batchOf('val', idx);
       try {
         const f = tf.tidy(() => {
