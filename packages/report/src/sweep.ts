@@ -66,6 +66,8 @@ export interface SweepResult {
   skipped: number;
   ran: number;
   failed: number;
+  /** The signal that stopped the sweep early, if one did. */
+  interrupted?: NodeJS.Signals;
 }
 
 /** The default command prefix: the `cdg` binary of this checkout/installation. */
@@ -223,7 +225,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   let failed = 0;
   const started = Date.now();
   const children = new Set<ReturnType<typeof spawn>>();
+  let interrupted: NodeJS.Signals | undefined;
+  // Ctrl-C / kill: pass the signal to the running trainings (they checkpoint per epoch), start no more.
   const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
     for (const c of children) c.kill(sig);
   };
   process.on('SIGINT', onSignal);
@@ -276,7 +281,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     });
 
   const worker = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && !interrupted) {
       const item = todo[next++];
       await runOne(item);
     }
@@ -287,5 +292,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  return { index, total: plan.length, skipped, ran: todo.length, failed };
+  if (interrupted) {
+    for (const e of index.runs) if (e.status === 'pending' || e.status === 'running') e.status = 'pending';
+    writeIndex(indexFile, index);
+    log(`sweep: interrupted by ${interrupted} after ${finished} of ${todo.length} runs; run the same command again to continue`);
+  }
+  return { index, total: plan.length, skipped, ran: finished, failed, interrupted };
 }
