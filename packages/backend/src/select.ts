@@ -127,6 +127,7 @@ export async function selectBackendReport(
   }
   const skipped: BackendSelection['skipped'] = [];
   const kernels: string[] = [];
+  const prior = (tf.engine() as unknown as { backendName: string | null }).backendName;
   const order = pref === 'auto' ? AUTO_ORDER : [pref];
   for (const c of order) {
     const reason = await tryCandidate(c, load, kernels);
@@ -139,7 +140,11 @@ export async function selectBackendReport(
       }
       return sel;
     }
-    if (pref !== 'auto') throw new BackendUnavailableError(c, reason);
+    if (pref !== 'auto') {
+      // A half-way switch (e.g. to tfjs-node-gpu's backend without a GPU) is undone.
+      if (prior && tf.getBackend() !== prior) await tf.setBackend(prior);
+      throw new BackendUnavailableError(c, reason);
+    }
     skipped.push({ candidate: c, reason });
   }
   throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ')}`);

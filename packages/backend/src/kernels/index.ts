@@ -6,6 +6,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_backprop';
 import { depthwiseConv2dNativeBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig } from './depthwise_backprop';
 import { unsortedSegmentSumConfig } from './segment';
+import { maxPoolGradConfig, resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './resize_pool_grads';
 import { rememberStock } from './wasm_ops';
 
 /** Every kernel config in the pack (backendName 'wasm'). */
@@ -15,6 +16,9 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  maxPoolGradConfig,
+  resizeNearestNeighborGradConfig,
+  resizeBilinearGradConfig,
 ];
 
 let registered = false;
