@@ -60,6 +60,8 @@ export async function saveCheckpoint(
     for (const slot of optimizers) {
       const named = await slot.optimizer.getWeights();
       const { data, specs } = await tf.io.encodeWeights(named);
+      // getWeights hands out fresh tensors (the iteration count) beside its variables: free those.
+      tf.dispose(named.map((n) => n.tensor).filter((t) => !(t instanceof tf.Variable)));
       await fileSystemIO(path.join(tmp, `optimizer-${safeName(slot.name)}`)).save({ weightSpecs: specs, weightData: data, format: 'cdg-optimizer-state' });
     }
     const full: CheckpointState = {
