@@ -1,0 +1,67 @@
+// Trains the UNet-ResNet-50 segmentation adapter on the built-in synthetic shapes with SGD +
+// channel-directed Sobolev gradients, through the shared trainer, and compares its validation mIoU
+// with the trivial "everything is background" baseline.
+//
+//   node --import tsx examples/segmentation-synthetic.ts [steps] [metric]      (defaults: 60 sobolev)
+//
+// Outputs land in out/segmentation-synthetic-<metric>/ (metrics.json, checkpoint, prediction PNGs).
+import 'reflect-metadata';
+import { selectBackend } from '@cdg/backend';
+import { segmentationBatches, SyntheticShapesDataset } from '@cdg/data';
+import { ConfusionMatrix, segmentationTask } from '@cdg/segmentation';
+import { train, type CommonTrainConfig } from '@cdg/trainer';
+
+async function main(): Promise<void> {
+  const steps = Number(process.argv[2] ?? 60);
+  const metric = process.argv[3] ?? 'sobolev';
+  const backend = await selectBackend('auto');
+
+  const config: CommonTrainConfig & Record<string, unknown> = {
+    task: 'segmentation',
+    dataset: 'synthetic',
+    optimizer: 'sgd', // the paper's segmentation setting: SGD, lr 7e-3, batch 2
+    lr: 7e-3,
+    momentum: 0.9,
+    weightDecay: 0,
+    metric,
+    lambda: 1,
+    sigma: 1,
+    formulation: 'exact',
+    direction: 'output',
+    mix: 0,
+    batchSize: 2,
+    epochs: 1,
+    maxSteps: steps,
+    lrSchedule: 'constant',
+    lrStepEpochs: 40,
+    lrStepFactor: 0.1,
+    seed: 1,
+    backend,
+    out: `out/segmentation-synthetic-${metric}`,
+    resume: false,
+    // task flags (camelCase of the CLI's --width-multiplier, --image-size, --hook-scope)
+    widthMultiplier: 0.125,
+    imageSize: 64,
+    hookScope: 'all',
+  };
+
+  const adapter = await segmentationTask.create({ config, outDir: config.out, log: console.log });
+  try {
+    const result = await train(adapter, config, { progress: 'plain' });
+    const last = result.history[result.history.length - 1];
+    console.log(`after ${result.steps} steps on ${backend}: val mIoU ${last.miou?.toFixed(4)}, pixel accuracy ${last.pixelAccuracy?.toFixed(4)}, train–test gap ${last.trainTestGap?.toFixed(4)}`);
+  } finally {
+    adapter.dispose();
+  }
+
+  // the trivial baseline: predict background (class 0) everywhere
+  const source = new SyntheticShapesDataset({ size: 64 });
+  const cm = new ConfusionMatrix(source.numClasses, source.ignoreIndex);
+  for await (const b of segmentationBatches(source, 'val', { batchSize: 16, height: 64, width: 64 })) cm.add(b.masks, new Int32Array(b.masks.length));
+  console.log(`all-background baseline: val mIoU ${cm.meanIoU().toFixed(4)}, pixel accuracy ${cm.pixelAccuracy().toFixed(4)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
