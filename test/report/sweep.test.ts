@@ -12,6 +12,7 @@ const args = process.argv.slice(2);
 const get = (f, d) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : d; };
 const out = get('--out'); const epochs = Number(get('--epochs', '1')); const seed = Number(get('--seed', '0'));
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(args) + '\\n');
+if (process.env.FAKE_SLEEP_MS) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.FAKE_SLEEP_MS));
 if (get('--metric') === 'explode') { console.error('boom'); process.exit(3); }
 fs.mkdirSync(out, { recursive: true });
 fs.writeFileSync(path.join(out, 'config.json'), JSON.stringify({ task: args[1], epochs, seed, metric: get('--metric', 'l2') }));
@@ -21,6 +22,10 @@ const recs = prev.slice();
 for (let e = recs.length + 1; e <= epochs; e++) recs.push({ epoch: e, loss: 1 / e, accuracy: 0.9 + seed / 1000 });
 fs.writeFileSync(file, JSON.stringify(recs));
 `;
+
+function plan6(out: string): string[] {
+  return planSweep({ task: 'classification', axes: parseGrid(['seed=1,2,3', 'metric=l2,sobolev', 'lambda=1']), outDir: out }).map((p) => p.id).sort();
+}
 
 describe('report: sweep grid and runner', () => {
   let dir: string;
@@ -139,6 +144,23 @@ describe('report: sweep grid and runner', () => {
     expect(entry.status).to.equal('failed');
     expect(entry.exitCode).to.equal(3);
     expect(fs.readFileSync(path.join(dir, 'sweep3', entry.log!), 'utf8')).to.contain('boom');
+  });
+
+  it('two sweeps sharing a directory run each grid point once (run locks)', async () => {
+    const out = path.join(dir, 'shared');
+    fs.rmSync(calls, { force: true });
+    process.env.FAKE_SLEEP_MS = '300';
+    try {
+      const axes = parseGrid(['seed=1,2,3', 'metric=l2,sobolev', 'lambda=1']);
+      const opts = { task: 'classification', axes, outDir: out, extraArgs: ['--epochs', '1'], command: [process.execPath, fake], log: () => undefined };
+      const [a, b] = await Promise.all([runSweep(opts), runSweep(opts)]);
+      expect(a.failed + b.failed).to.equal(0);
+      const outs = readCalls().map((c) => path.basename(c[c.indexOf('--out') + 1])).sort();
+      expect(outs).to.deep.equal(plan6(out));
+      expect(fs.readdirSync(out).filter((f) => f.endsWith('.lock'))).to.deep.equal([]);
+    } finally {
+      delete process.env.FAKE_SLEEP_MS;
+    }
   });
 
   it('the yargs command passes flags after -- to every run', async () => {

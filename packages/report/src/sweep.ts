@@ -22,7 +22,7 @@ export interface SweepIndexEntry {
   dir: string;
   params: RunParams;
   args: string[];
-  status: 'pending' | 'skipped' | 'done' | 'failed' | 'running';
+  status: 'pending' | 'skipped' | 'done' | 'failed' | 'running' | 'busy';
   exitCode?: number | null;
   resumed?: boolean;
   seconds?: number;
@@ -183,6 +183,37 @@ function formatSeconds(s: number): string {
   return `${(s / 3600).toFixed(1)}h`;
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims a run for this process with `<run dir>.lock` (created exclusively, holding our pid), so that
+ * several `cdg sweep` processes can share one sweep directory; a lock whose process is gone is taken over.
+ * Returns the release function, or undefined when another live sweep holds the run.
+ */
+export function claimRun(dir: string): (() => void) | undefined {
+  const lock = `${dir}.lock`;
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lock, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) return undefined;
+      fs.rmSync(lock, { force: true }); // stale: its sweep died
+    }
+  }
+  return undefined;
+}
+
 /** Runs (or, with dryRun, lists) a sweep; finished runs are skipped and interrupted ones resumed. */
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const log = opts.log ?? ((m: string) => console.log(m));
@@ -236,7 +267,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
 
   const runOne = (item: (typeof todo)[number]): Promise<void> =>
     new Promise((resolve) => {
-      const { run, entry, resume } = item;
+      const { run, entry } = item;
+      const release = claimRun(run.dir);
+      // Another sweep on the same directory may hold this run, or have finished it since we planned.
+      const state = release ? runState(run.dir, targetOf(run)) : undefined;
+      if (!release || state === 'done') {
+        release?.();
+        entry.status = release ? 'skipped' : 'busy';
+        finished++;
+        writeIndex(indexFile, index);
+        log(`[${finished}/${todo.length}] ${run.id} ${release ? 'finished meanwhile by another sweep' : 'is being run by another sweep'}; skipped`);
+        resolve();
+        return;
+      }
+      const resume = state === 'partial';
       const args = [...run.args, ...(resume ? ['--resume'] : [])];
       const logFile = path.join(logDir, `${run.id}.log`);
       const fd = fs.openSync(logFile, 'a');
@@ -259,6 +303,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       const finish = (code: number | null) => {
         if (closed) return;
         closed = true;
+        release();
         children.delete(child);
         fs.closeSync(fd);
         entry.exitCode = code;
