@@ -4,7 +4,7 @@
 //
 //   node --import tsx examples/segmentation-synthetic.ts [steps] [metric]      (defaults: 60 sobolev)
 //
-// Outputs land in out/segmentation-synthetic-<metric>/ (metrics.json, checkpoint, prediction PNGs).
+// Outputs land in runs/segmentation-synthetic-<metric>/ (metrics.json, checkpoint, prediction PNGs).
 import 'reflect-metadata';
 import { selectBackend } from '@cdg/backend';
 import { segmentationBatches, SyntheticShapesDataset } from '@cdg/data';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     lrStepFactor: 0.1,
     seed: 1,
     backend,
-    out: `out/segmentation-synthetic-${metric}`,
+    out: `runs/segmentation-synthetic-${metric}`,
     resume: false,
     // task flags (camelCase of the CLI's --width-multiplier, --image-size, --hook-scope)
     widthMultiplier: 0.125,

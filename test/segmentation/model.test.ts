@@ -84,7 +84,7 @@ describe('segmentation model: UNet with a ResNet-50 encoder', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-enc-'));
     const a = buildUNetResNet50({ inputSize: 32, widthMultiplier: 1 / 16, numClasses: 4, seed: 1 });
     const b = buildUNetResNet50({ inputSize: 32, widthMultiplier: 1 / 16, numClasses: 4, seed: 2 });
-    const c = buildUNetResNet50({ inputSize: 32, widthMultiplier: 1 / 8, numClasses: 4, seed: 2 });
+    const c = buildUNetResNet50({ inputSize: 32, widthMultiplier: 1 / 4, numClasses: 4, seed: 2 });
     try {
       const saved = await saveWeights(a, dir);
       const encoderWeights = a.layers.filter((l) => ENCODER_LAYER_PATTERN.test(l.name)).flatMap((l) => l.weights);
@@ -103,7 +103,7 @@ describe('segmentation model: UNet with a ResNet-50 encoder', () => {
       expect(decoderAfter).to.deep.equal(decoderBefore);
       // a model of another width: shape problems listed, nothing changed
       const cFirst = Array.from(c.getLayer('conv1_conv').getWeights()[0].dataSync());
-      expect(() => loadEncoderWeights(c, dir)).to.throw(/conv1_conv\/kernel has shape \[7,7,3,4\] but conv1_conv\/kernel needs \[7,7,3,8\]/);
+      expect(() => loadEncoderWeights(c, dir)).to.throw(/conv1_conv\/kernel has shape \[7,7,3,8\] but conv1_conv\/kernel needs \[7,7,3,16\]/);
       expect(Array.from(c.getLayer('conv1_conv').getWeights()[0].dataSync())).to.deep.equal(cFirst);
       // truncated shard
       const bin = path.join(dir, 'weights.bin');

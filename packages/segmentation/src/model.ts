@@ -13,6 +13,8 @@ export interface UNetResNet50Options {
   seed?: number;
   /** Batch-norm momentum of the moving statistics (Keras convention). Default 0.9. */
   batchNormMomentum?: number;
+  /** Floor on any scaled channel count (a width multiplier never thins a layer below this). Default 8. */
+  minChannels?: number;
   /** Bottleneck blocks per ResNet stage. Default [3, 4, 6, 3] (ResNet-50). */
   blocks?: [number, number, number, number];
 }
@@ -22,9 +24,9 @@ export const ENCODER_LAYER_PATTERN = /^(conv\d|pool1)_/;
 /** Decoder layers (`decoder_stage*`) and the classifier (`segmentation_head`). */
 export const DECODER_LAYER_PATTERN = /^(decoder_|segmentation_head)/;
 
-/** The channel count a width multiplier gives (at least 1). */
-export function scaledChannels(channels: number, widthMultiplier: number): number {
-  return Math.max(1, Math.round(channels * widthMultiplier));
+/** The channel count a width multiplier gives: rounded, and not below `minChannels` (nor the original count, if smaller). */
+export function scaledChannels(channels: number, widthMultiplier: number, minChannels = 8): number {
+  return Math.max(Math.min(channels, minChannels), 1, Math.round(channels * widthMultiplier));
 }
 
 /**
@@ -41,6 +43,8 @@ export function buildUNetResNet50(opts: UNetResNet50Options = {}): tfl.LayersMod
   const decoderChannels = opts.decoderChannels ?? [256, 128, 64, 32, 16];
   const blocks = opts.blocks ?? [3, 4, 6, 3];
   const bnMomentum = opts.batchNormMomentum ?? 0.9;
+  const minChannels = opts.minChannels ?? 8;
+  const ch = (c: number) => scaledChannels(c, m, minChannels);
   let seed = (opts.seed ?? 0) * 1000;
 
   if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`numClasses must be an integer >= 2, got ${numClasses}`);
@@ -48,6 +52,7 @@ export function buildUNetResNet50(opts: UNetResNet50Options = {}): tfl.LayersMod
     if (!Number.isInteger(v) || v < 32 || v % 32 !== 0) throw new Error(`${name} must be a positive multiple of 32 (the encoder downsamples 32×), got ${v}`);
   }
   if (typeof m !== 'number' || !Number.isFinite(m) || m <= 0) throw new Error(`widthMultiplier must be a finite number > 0, got ${m}`);
+  if (!Number.isInteger(minChannels) || minChannels < 1) throw new Error(`minChannels must be a positive integer, got ${minChannels}`);
   if (decoderChannels.length !== 5 || decoderChannels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`decoderChannels must be 5 positive integers, got [${decoderChannels.join(', ')}]`);
   if (blocks.length !== 4 || blocks.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`blocks must be 4 positive integers, got [${blocks.join(', ')}]`);
 
@@ -65,15 +70,15 @@ export function buildUNetResNet50(opts: UNetResNet50Options = {}): tfl.LayersMod
 
   const input = tfl.input({ shape: [H, W, 3], name: 'image' });
   // stem: 7×7/2 conv, BN, ReLU (stride 2) → 3×3/2 max pool (stride 4)
-  let x = relu(bn(conv(input, scaledChannels(64, m), 7, 2, 'conv1_conv', 3), 'conv1_bn'), 'conv1_relu');
+  let x = relu(bn(conv(input, ch(64), 7, 2, 'conv1_conv', 3), 'conv1_bn'), 'conv1_relu');
   const skips: tfl.SymbolicTensor[] = [x];
   x = tfl.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }).apply(x) as tfl.SymbolicTensor; // after ReLU, zero pad = −∞ pad
   x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'pool1_pool' }).apply(x) as tfl.SymbolicTensor;
 
   const widths = [64, 128, 256, 512];
   for (let s = 0; s < 4; s++) {
-    const width = scaledChannels(widths[s], m);
-    const outChannels = scaledChannels(widths[s] * 4, m);
+    const width = ch(widths[s]);
+    const outChannels = ch(widths[s] * 4);
     for (let b = 0; b < blocks[s]; b++) {
       const p = `conv${s + 2}_block${b + 1}`;
       const stride = b === 0 && s > 0 ? 2 : 1;
@@ -90,7 +95,7 @@ export function buildUNetResNet50(opts: UNetResNet50Options = {}): tfl.LayersMod
 
   // decoder: stride 32 → 16 → 8 → 4 → 2 → 1
   for (let d = 0; d < 5; d++) {
-    const c = scaledChannels(decoderChannels[d], m);
+    const c = ch(decoderChannels[d]);
     const p = `decoder_stage${d + 1}`;
     x = tfl.layers
       .conv2dTranspose({ filters: c, kernelSize: 2, strides: 2, padding: 'valid', useBias: true, kernelInitializer: heNormal(), name: `${p}_upconv` })
