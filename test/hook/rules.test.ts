@@ -173,6 +173,24 @@ describe('hook: rules and direction resolution', function () {
     opt.dispose();
   });
 
+  it('nested models, TimeDistributed, Conv1D and Conv3D resolve to the inner layer and its axes', () => {
+    const inner = tfl.sequential({ layers: [tfl.layers.conv1d({ inputShape: [6, 3], filters: 4, kernelSize: 2, name: 'inner_c1d' })] });
+    const outer = tfl.sequential();
+    outer.add(inner);
+    outer.add(tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 5, name: 'td_dense' }) }));
+    const m3 = tfl.sequential({ layers: [tfl.layers.conv3d({ inputShape: [3, 3, 3, 2], filters: 4, kernelSize: 2, name: 'c3d' })] });
+    const rows = [
+      ...channelDirected(tf.train.sgd(1), { model: outer, rules: [{ weight: 'kernel', metric: 'sobolev', direction: 'input' }] }).describe(),
+      ...channelDirected(tf.train.sgd(1), { model: m3 }).describe(),
+    ];
+    const pick = (layer: string) => rows.find((r) => r.layer === layer && r.weight === 'kernel')!;
+    expect(pick('inner_c1d')).to.include({ layerType: 'Conv1D', axis: 1 }); // [k, in, out]: input is second to last
+    expect(pick('td_dense')).to.include({ layerType: 'Dense', axis: 0 });
+    expect(pick('c3d')).to.include({ layerType: 'Conv3D', axis: 4, metric: 'sobolev' }); // default rule, output axis
+    outer.dispose();
+    m3.dispose();
+  });
+
   it('rejects bad rules with errors naming the rule and the fix', () => {
     const bad: Array<[unknown, RegExp]> = [
       [[{ metric: 'sobolv' }], /rule 0: unknown metric "sobolv"; known metrics: .*sobolev/],
