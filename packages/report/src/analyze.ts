@@ -92,7 +92,7 @@ export function correlationSpec(layers: readonly LayerCorrelation[], title: stri
         },
       ],
     },
-    resolve: { scale: { y: 'independent' } },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
     config: { font: 'DejaVu Sans' },
     background: 'white',
   };

@@ -136,12 +136,12 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .positional('analysis', { type: 'string', choices: ['correlation'], describe: 'which analysis' })
       .positional('target', { type: 'string', describe: 'run directory, checkpoint directory or model .json' })
       .option('out', { type: 'string', describe: 'output directory (default: TARGET/analysis, or beside a .json)' })
-      .option('max-distance', { type: 'number', describe: 'largest channel distance (default: all)' })
+      .option('max-distance', { type: 'number', default: 16, describe: 'largest channel distance (0: all); far distances have few pairs and are noisy' })
       .option('include-dense', { type: 'boolean', default: false, describe: 'also Dense kernels' }) as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
     const isFile = fs.existsSync(argv.target) && fs.statSync(argv.target).isFile();
     const out = argv.out ?? path.join(isFile ? path.dirname(argv.target) : argv.target, 'analysis');
-    const r = await writeCorrelationReport(argv.target, out, { maxDistance: argv.maxDistance, includeDense: argv.includeDense });
+    const r = await writeCorrelationReport(argv.target, out, { maxDistance: argv.maxDistance ? argv.maxDistance : undefined, includeDense: argv.includeDense });
     console.log(r.table);
     console.log(`\nwritten: ${r.files.join(', ')}`);
   },
