@@ -118,6 +118,53 @@ export function inputGradCore(
   return cropHW(b, g, Math.max(-pT, 0), Math.max(-pL, 0), H, W);
 }
 
+/**
+ * Strided input gradient without multiplying by interleaved zeros (polyphase form). Write
+ * y + padTop = s·u + a (0 ≤ a < s): dx row y only meets filter rows i = a + s·k, and then dy row
+ * u − k. So all s×s output phases are one stride-1 conv of dy with a filter Wc of size
+ * ⌈fH/s⌉×⌈fW/s⌉ and s_h·s_w·C output channels, Wc[k', l', o, (a, b, c)] = W[a + s(K−1−k'), b + s(L−1−l'), c, o]
+ * (zero past the filter edge), followed by a reshape/transpose that interleaves the phases.
+ * FLOPs: ⌈fH/s⌉⌈fW/s⌉·s² per dx element instead of fH·fW for the zero-interleaved form.
+ */
+function conv2dInputGradStrided(
+  b: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  H: number,
+  W: number,
+  stride: Pair,
+  padTop: number,
+  padLeft: number,
+): TensorInfo {
+  const [fH, fW, C, O] = filter.shape;
+  const [B, oH, oW] = dy.shape;
+  const [sh, sw] = stride;
+  const K = Math.ceil(fH / sh);
+  const L = Math.ceil(fW / sw);
+  // Wc from W: zero-pad to [K·sh, L·sw], split the phases, flip the tap axes, move (a, b, c) last.
+  const wp = pad(b, filter, [[0, K * sh - fH], [0, L * sw - fW], [0, 0], [0, 0]]);
+  const w6 = reshape(b, wp, [K, sh, L, sw, C, O]);
+  free(b, wp);
+  const wr = reverse(b, w6, [0, 2]);
+  free(b, w6);
+  const wt = transpose(b, wr, [0, 2, 5, 1, 3, 4]); // [K, L, O, sh, sw, C]
+  free(b, wr);
+  const wc = reshape(b, wt, [K, L, O, sh * sw * C]);
+  free(b, wt);
+  const uMax = Math.floor((H - 1 + padTop) / sh);
+  const vMax = Math.floor((W - 1 + padLeft) / sw);
+  const g = conv2d(b, dy, wc, [1, 1], [1, 1], [K - 1, Math.max(0, uMax + 1 - oH)], [L - 1, Math.max(0, vMax + 1 - oW)]);
+  free(b, wc);
+  const [, U, V] = g.shape;
+  const g6 = reshape(b, g, [B, U, V, sh, sw, C]);
+  free(b, g);
+  const gt = transpose(b, g6, [0, 1, 3, 2, 4, 5]); // [B, U, sh, V, sw, C]
+  free(b, g6);
+  const full = reshape(b, gt, [B, U * sh, V * sw, C]);
+  free(b, gt);
+  return cropHW(b, full, padTop, padLeft, H, W);
+}
+
 /** dx for a forward conv2d(x, W) with the given geometry; dy is NHWC, filter is [fH, fW, C, O]. */
 export function conv2dInputGradNHWC(
   b: WasmBackendLike,
@@ -130,6 +177,9 @@ export function conv2dInputGradNHWC(
   padTop: number,
   padLeft: number,
 ): TensorInfo {
+  if ((stride[0] > 1 || stride[1] > 1) && dil[0] === 1 && dil[1] === 1) {
+    return conv2dInputGradStrided(b, dy, filter, H, W, stride, padTop, padLeft);
+  }
   // Flipped, channel-swapped filter: [fH, fW, O, C].
   const fT = transpose(b, filter, [0, 1, 3, 2]);
   const wf = reverse(b, fT, [0, 1]);
