@@ -9,7 +9,7 @@ import { transformGradient } from '@cdg/core';
 import { syntheticStreetScenes } from '@cdg/data';
 import type { GradientStepEvent } from '@cdg/hook';
 import { restoreCheckpoint, saveCheckpoint, findLatestCheckpoint } from '@cdg/trainer';
-import { GanAdapter, randomConvFeatureExtractor, type GanAdapterOptions, type GanBatch } from '@cdg/gan';
+import { GanAdapter, GAN_CONV_LAYER_TYPES, randomConvFeatureExtractor, type GanAdapterOptions, type GanBatch } from '@cdg/gan';
 
 const tiny = (over: Partial<GanAdapterOptions> = {}): GanAdapterOptions => ({
   dataset: syntheticStreetScenes({ height: 32, width: 32, trainSize: 6, valSize: 4, seed: 2 }),
@@ -18,8 +18,8 @@ const tiny = (over: Partial<GanAdapterOptions> = {}): GanAdapterOptions => ({
   generator: { ngf: 2, spadeHidden: 4 },
   discriminator: { ndf: 4, layers: 2, scales: 2 },
   optimizers: {
-    generator: { optimizer: 'momentum', learningRate: 1e-4, momentum: 0.9, weightDecay: 5e-4, rules: [{ layerType: 'Conv2D', weight: 'kernel', metric: 'sobolev', lambda: 1 }] },
-    discriminator: { optimizer: 'momentum', learningRate: 4e-4, momentum: 0.9, weightDecay: 5e-4, rules: [{ layerType: 'Conv2D', weight: 'kernel', metric: 'reweighted-l2', lambda: 2 }] },
+    generator: { optimizer: 'momentum', learningRate: 1e-4, momentum: 0.9, weightDecay: 5e-4, rules: [{ layerType: [...GAN_CONV_LAYER_TYPES], weight: 'kernel', metric: 'sobolev', lambda: 1 }] },
+    discriminator: { optimizer: 'momentum', learningRate: 4e-4, momentum: 0.9, weightDecay: 5e-4, rules: [{ layerType: [...GAN_CONV_LAYER_TYPES], weight: 'kernel', metric: 'reweighted-l2', lambda: 2 }] },
   },
   evalSamples: 4,
   gridSamples: 2,
@@ -53,8 +53,11 @@ describe('gan adapter: two optimizers, two hooks (wasm)', () => {
       expect(a.gan.optimizers.generator.learningRate).to.be.closeTo(1e-4, 1e-12);
       expect(a.gan.optimizers.discriminator.learningRate).to.be.closeTo(4e-4, 1e-12);
       expect(a.gan.containers.generator).to.not.equal(a.gan.containers.discriminator);
-      const gMetrics = new Set(a.gan.optimizers.generator.describe().filter((w) => w.layerType === 'Conv2D' && w.weight === 'kernel').map((w) => w.metric));
-      const dMetrics = new Set(a.gan.optimizers.discriminator.describe().filter((w) => w.layerType === 'Conv2D' && w.weight === 'kernel').map((w) => w.metric));
+      const isKernel = (w: { layerType: string | null; weight: string | null }) => GAN_CONV_LAYER_TYPES.includes(w.layerType as never) && w.weight === 'kernel';
+      const gDescribed = a.gan.optimizers.generator.describe();
+      expect(gDescribed.filter((w) => w.layerType === 'CdgSpectralConv2D' && w.weight === 'kernel').map((w) => w.axis)).to.include(3); // spectral-norm kernels: output axis last
+      const gMetrics = new Set(gDescribed.filter(isKernel).map((w) => w.metric));
+      const dMetrics = new Set(a.gan.optimizers.discriminator.describe().filter(isKernel).map((w) => w.metric));
       expect([...gMetrics]).to.deep.equal(['sobolev']);
       expect([...dMetrics]).to.deep.equal(['reweighted-l2']);
 
@@ -64,10 +67,13 @@ describe('gan adapter: two optimizers, two hooks (wasm)', () => {
       const check = (e: GradientStepEvent, metric: string, lambda: number) => {
         labels.push(e.label);
         for (const v of e.variables) seen[e.label].add(v.name);
-        const k = e.variables.find((v) => v.layerType === 'Conv2D' && v.weight === 'kernel' && (v.raw.shape[3] ?? 0) > 1)!;
-        const expected = transformGradient(k.raw, { metric, lambda, axis: 3 }); // Conv2D output axis = last
-        expect(tf.max(tf.abs(tf.sub(expected, k.transformed))).dataSync()[0], `${e.label} ${k.name}`).to.be.below(1e-6);
-        expected.dispose();
+        for (const type of GAN_CONV_LAYER_TYPES) {
+          // the raw kernel of a spectrally normalized conv (PyTorch's weight_orig) is transformed like a Conv2D kernel
+          const k = e.variables.find((v) => v.layerType === type && v.weight === 'kernel' && (v.raw.shape[3] ?? 0) > 1)!;
+          const expected = transformGradient(k.raw, { metric, lambda, axis: 3 }); // output axis = last
+          expect(tf.max(tf.abs(tf.sub(expected, k.transformed))).dataSync()[0], `${e.label} ${k.name}`).to.be.below(1e-6);
+          expected.dispose();
+        }
         checked++;
       };
       const subs = [

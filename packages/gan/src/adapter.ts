@@ -18,8 +18,8 @@ export interface GanAdapterOptions {
   seed: number;
   /** Feed SPADE's instance edge map as an extra label channel (default: when the dataset has instances). */
   useInstanceEdges?: boolean;
-  generator?: { ngf?: number; spadeHidden?: number; norm?: 'batch' | 'instance'; upsampling?: SpadeUpsampling };
-  discriminator?: { ndf?: number; layers?: number; scales?: number };
+  generator?: { ngf?: number; spadeHidden?: number; norm?: 'batch' | 'instance'; upsampling?: SpadeUpsampling; spectralNorm?: boolean };
+  discriminator?: { ndf?: number; layers?: number; scales?: number; spectralNorm?: boolean };
   /** Weight of the discriminator feature-matching loss (SPADE: 10). */
   lambdaFeat?: number;
   /** VGG perceptual loss and its weight (SPADE: 10); off when not given. */

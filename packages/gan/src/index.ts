@@ -1,11 +1,11 @@
 // @cdg/gan: the SPADE GAN task adapter (generator, multi-scale discriminator, losses, Fréchet distance).
 import 'reflect-metadata';
 
-export { ParameterFreeNorm, ResizeNearest, SpadeModulation } from './layers';
-export type { ParameterFreeNormArgs, ResizeNearestArgs } from './layers';
+export { ParameterFreeNorm, ResizeNearest, SpadeModulation, SpectralConv2D } from './layers';
+export type { ParameterFreeNormArgs, ResizeNearestArgs, SpectralConv2DArgs } from './layers';
 export {
   buildSpadeGenerator, buildMultiscaleDiscriminator, spadeGeneratorParameterCount, multiscaleDiscriminatorParameterCount,
-  resolveGeneratorConfig, resolveDiscriminatorConfig, SPADE_CITYSCAPES,
+  resolveGeneratorConfig, resolveDiscriminatorConfig, trainableParameterCount, SPADE_CITYSCAPES,
 } from './spade';
 export type { SpadeGeneratorConfig, MultiscaleDiscriminatorConfig, SpadeUpsampling } from './spade';
 export { discriminatorHingeLoss, generatorHingeLoss, featureMatchingLoss, splitScales } from './losses';
@@ -24,4 +24,4 @@ export { composeGrid, writeSampleGrid } from './grid';
 export type { GridRow } from './grid';
 export { GanAdapter } from './adapter';
 export type { GanAdapterOptions, GanStepMetrics } from './adapter';
-export { ganTask, ganRules, ganDataset, ganOptimizerConfigs, GAN_DATASETS } from './task';
+export { ganTask, ganRules, ganDataset, ganOptimizerConfigs, GAN_DATASETS, GAN_CONV_LAYER_TYPES } from './task';

@@ -1,5 +1,5 @@
 import { initializers, layers, model as functionalModel, input as symbolicInput, LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { ParameterFreeNorm, ResizeNearest, SpadeModulation } from './layers';
+import { ParameterFreeNorm, ResizeNearest, SpadeModulation, SpectralConv2D } from './layers';
 
 /** SPADE's `num_upsampling_layers`: 5, 6 or 7 doublings from the first feature map to the output. */
 export type SpadeUpsampling = 'normal' | 'more' | 'most';
@@ -18,6 +18,8 @@ export interface SpadeGeneratorConfig {
   /** Parameter-free norm inside SPADE (SPADE's Cityscapes setup: synchronized batch norm). */
   norm?: 'batch' | 'instance';
   upsampling?: SpadeUpsampling;
+  /** Spectral normalization on the residual blocks' convs conv_0, conv_1, conv_s (SPADE: on). */
+  spectralNorm?: boolean;
   /** Seed of the weight initializers. */
   seed?: number;
   /** Prefix of every layer name (default 'g'). */
@@ -35,6 +37,8 @@ export interface MultiscaleDiscriminatorConfig {
   layers?: number;
   /** Number of scales `num_D` (SPADE: 2); each next scale sees a 3×3 stride-2 average-pooled input. */
   scales?: number;
+  /** Spectral normalization on the convs followed by instance norm (SPADE: on). */
+  spectralNorm?: boolean;
   seed?: number;
   /** Prefix of every layer name (default 'd'). */
   name?: string;
@@ -70,7 +74,9 @@ export function resolveGeneratorConfig(c: SpadeGeneratorConfig) {
   if (height % f !== 0 || width % f !== 0) {
     throw new Error(`${who}: height and width must be multiples of ${f} with upsampling '${upsampling}' (${ups} doublings), got ${height}x${width}`);
   }
-  return { height, width, labelChannels, ngf, spadeHidden, norm, upsampling, ups, startHeight: height / f, startWidth: width / f, seed: c.seed ?? 0, name: c.name ?? 'g' };
+  const spectralNorm = c.spectralNorm ?? true;
+  if (typeof spectralNorm !== 'boolean') throw new Error(`${who}: spectralNorm must be a boolean, got ${String(spectralNorm)}`);
+  return { height, width, labelChannels, ngf, spadeHidden, norm, upsampling, ups, spectralNorm, startHeight: height / f, startWidth: width / f, seed: c.seed ?? 0, name: c.name ?? 'g' };
 }
 
 /** Channel plan of the generator's SPADE residual blocks, in order: [name, fin, fout, upsample before]. */
@@ -109,6 +115,9 @@ export function buildSpadeGenerator(config: SpadeGeneratorConfig): LayersModel {
   };
   const conv = (filters: number, k: number, name: string, useBias = true, activation?: 'relu') =>
     layers.conv2d({ filters, kernelSize: k, padding: 'same', useBias, activation, kernelInitializer: init(), name });
+  let snSeed = c.seed * 1000 + 500;
+  const blockConv = (filters: number, k: number, name: string, useBias = true) =>
+    c.spectralNorm ? new SpectralConv2D({ filters, kernelSize: k, padding: 'same', useBias, kernelInitializer: init(), seed: snSeed++, name }) : conv(filters, k, name, useBias);
 
   // SPADE: param-free norm(x) · (1 + γ(seg)) + β(seg), γ and β from a shared 3×3 conv + ReLU.
   const spade = (x: SymbolicTensor, channels: number, h: number, w: number, name: string) => {
@@ -123,9 +132,9 @@ export function buildSpadeGenerator(config: SpadeGeneratorConfig): LayersModel {
   // SPADE residual block; a learned 1×1 shortcut (after its own SPADE) when fin ≠ fout.
   const block = (x: SymbolicTensor, fin: number, fout: number, h: number, w: number, name: string) => {
     const fmid = Math.min(fin, fout);
-    const shortcut = fin !== fout ? (conv(fout, 1, `${p}_${name}_conv_s`, false).apply(spade(x, fin, h, w, `${p}_${name}_norm_s`)) as SymbolicTensor) : x;
-    let dx = conv(fmid, 3, `${p}_${name}_conv_0`).apply(lrelu(spade(x, fin, h, w, `${p}_${name}_norm_0`), `${p}_${name}_actvn_0`)) as SymbolicTensor;
-    dx = conv(fout, 3, `${p}_${name}_conv_1`).apply(lrelu(spade(dx, fmid, h, w, `${p}_${name}_norm_1`), `${p}_${name}_actvn_1`)) as SymbolicTensor;
+    const shortcut = fin !== fout ? (blockConv(fout, 1, `${p}_${name}_conv_s`, false).apply(spade(x, fin, h, w, `${p}_${name}_norm_s`)) as SymbolicTensor) : x;
+    let dx = blockConv(fmid, 3, `${p}_${name}_conv_0`).apply(lrelu(spade(x, fin, h, w, `${p}_${name}_norm_0`), `${p}_${name}_actvn_0`)) as SymbolicTensor;
+    dx = blockConv(fout, 3, `${p}_${name}_conv_1`).apply(lrelu(spade(dx, fmid, h, w, `${p}_${name}_norm_1`), `${p}_${name}_actvn_1`)) as SymbolicTensor;
     return layers.add({ name: `${p}_${name}_out` }).apply([shortcut, dx]) as SymbolicTensor;
   };
 
@@ -158,6 +167,7 @@ export function resolveDiscriminatorConfig(c: MultiscaleDiscriminatorConfig) {
     ndf: positiveInt(who, 'ndf', c.ndf ?? 64),
     layers: positiveInt(who, 'layers', c.layers ?? 4),
     scales: positiveInt(who, 'scales', c.scales ?? 2),
+    spectralNorm: c.spectralNorm ?? true,
     seed: c.seed ?? 0,
     name: c.name ?? 'd',
   };
@@ -166,7 +176,7 @@ export function resolveDiscriminatorConfig(c: MultiscaleDiscriminatorConfig) {
 /**
  * Multi-scale PatchGAN discriminator (pix2pixHD / SPADE): `scales` copies of a 4×4-conv PatchGAN
  * (padding 2, stride 2 except the last two convs, instance norm without affine after every conv but
- * the first and last, LeakyReLU 0.2), the k-th seeing the input average-pooled k times.
+ * the first and last, spectral norm on those convs, LeakyReLU 0.2), the k-th seeing the input average-pooled k times.
  * Input [N, H, W, inputChannels] = concat(label channels, image). Outputs, flat: for each scale, the
  * `layers` intermediate feature maps then the patch logits — `layers + 1` tensors per scale.
  */
@@ -180,9 +190,12 @@ export function buildMultiscaleDiscriminator(config: MultiscaleDiscriminatorConf
   for (let s = 0; s < c.scales; s++) {
     if (s > 0) scaled = layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: `${p}${s}_downsample` }).apply(scaled) as SymbolicTensor;
     const q = `${p}${s}`;
-    const padConv = (x: SymbolicTensor, filters: number, stride: number, name: string, useBias: boolean) => {
+    const padConv = (x: SymbolicTensor, filters: number, stride: number, name: string, useBias: boolean, spectral = false) => {
       const padded = layers.zeroPadding2d({ padding: 2, name: `${name}_pad` }).apply(x) as SymbolicTensor;
-      return layers.conv2d({ filters, kernelSize: 4, strides: stride, padding: 'valid', useBias, kernelInitializer: init(), name }).apply(padded) as SymbolicTensor;
+      const layer = spectral
+        ? new SpectralConv2D({ filters, kernelSize: 4, strides: stride, padding: 'valid', useBias, kernelInitializer: init(), seed: c.seed * 1000 + 900 + s * 50 + outputs.length, name })
+        : layers.conv2d({ filters, kernelSize: 4, strides: stride, padding: 'valid', useBias, kernelInitializer: init(), name });
+      return layer.apply(padded) as SymbolicTensor;
     };
     let nf = c.ndf;
     let x = padConv(scaled, nf, 2, `${q}_model0_conv`, true);
@@ -191,7 +204,7 @@ export function buildMultiscaleDiscriminator(config: MultiscaleDiscriminatorConf
     for (let n = 1; n < c.layers; n++) {
       nf = Math.min(nf * 2, 512);
       const stride = n === c.layers - 1 ? 1 : 2;
-      x = padConv(x, nf, stride, `${q}_model${n}_conv`, false); // no bias: the instance norm removes it
+      x = padConv(x, nf, stride, `${q}_model${n}_conv`, false, c.spectralNorm); // no bias: the instance norm removes it
       x = new ParameterFreeNorm({ mode: 'instance', name: `${q}_model${n}_norm` }).apply(x) as SymbolicTensor;
       x = layers.leakyReLU({ alpha: 0.2, name: `${q}_model${n}_actvn` }).apply(x) as SymbolicTensor;
       outputs.push(x);
@@ -199,6 +212,11 @@ export function buildMultiscaleDiscriminator(config: MultiscaleDiscriminatorConf
     outputs.push(padConv(x, 1, 1, `${q}_model${c.layers}_conv`, true));
   }
   return functionalModel({ inputs: inp, outputs, name: `${p}_multiscale_discriminator` });
+}
+
+/** Trainable parameter count (spectral norm's power-iteration vectors are not trainable). */
+export function trainableParameterCount(m: LayersModel): number {
+  return m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
 /** Trainable parameter count of the SPADE generator, from the architecture (no tensors allocated). */

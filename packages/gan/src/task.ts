@@ -5,14 +5,18 @@ import { GanAdapter } from './adapter';
 import { loadInceptionFeatureExtractor, loadVggPerceptualLoss, randomConvFeatureExtractor } from './features';
 import type { GanOptimizerConfig } from './optimizers';
 import type { SpadeUpsampling } from './spade';
+import { SpectralConv2D } from './layers';
 
 export const GAN_DATASETS = ['synthetic', 'cityscapes'] as const;
 
 type Config = CommonTrainConfig & Record<string, unknown>;
 
-/** The hook rules the flags describe for one network: the metric on every Conv2D kernel, the rest plain L2. */
+/** Layer classes whose `kernel` the flags' rule transforms: Conv2D and the spectrally normalized convolution. */
+export const GAN_CONV_LAYER_TYPES = ['Conv2D', SpectralConv2D.className] as const;
+
+/** The hook rules the flags describe for one network: the metric on every convolution kernel, the rest plain L2. */
 export function ganRules(cfg: Pick<CommonTrainConfig, 'metric' | 'lambda' | 'sigma' | 'formulation' | 'direction' | 'mix'>, metric = cfg.metric, lambda = cfg.lambda): LayerRule[] {
-  return [{ name: `conv kernels: ${metric}`, layerType: 'Conv2D', weight: 'kernel', metric, lambda, sigma: cfg.sigma, formulation: cfg.formulation, direction: cfg.direction, mix: cfg.mix }];
+  return [{ name: `conv kernels: ${metric}`, layerType: [...GAN_CONV_LAYER_TYPES], weight: 'kernel', metric, lambda, sigma: cfg.sigma, formulation: cfg.formulation, direction: cfg.direction, mix: cfg.mix }];
 }
 
 function num(cfg: Config, key: string, dflt: number, check: (v: number) => boolean, what: string): number {
@@ -85,6 +89,7 @@ export const ganTask: TaskDefinition = {
     upsampling: { type: 'string', describe: 'generator upsamplings: normal = 5, more = 6, most = 7', default: 'normal', choices: ['normal', 'more', 'most'] },
     'd-layers': { type: 'number', describe: 'PatchGAN depth n_layers_D (SPADE: 4)', default: 4 },
     'd-scales': { type: 'number', describe: 'discriminator scales num_D (SPADE: 2)', default: 2 },
+    'spectral-norm': { type: 'boolean', describe: 'spectral normalization on G\'s residual-block convs and D\'s inner convs (SPADE: on)', default: true },
     'instance-edges': { type: 'boolean', describe: 'feed the instance edge map as an extra label channel (SPADE: on)', default: true },
     'lambda-feat': { type: 'number', describe: 'weight of the discriminator feature-matching loss (SPADE: 10)', default: 10 },
     'vgg-weights': { type: 'string', describe: 'folder of a Keras VGG19 tfjs LayersModel: enables the VGG perceptual loss (off without it)' },
@@ -109,6 +114,8 @@ export const ganTask: TaskDefinition = {
     const norm = cfg.gNorm ?? 'batch';
     if (norm !== 'batch' && norm !== 'instance') throw new Error(`--g-norm must be 'batch' or 'instance', got ${String(norm)}`);
     const upsampling = (cfg.upsampling ?? 'normal') as SpadeUpsampling;
+    const spectralNorm = cfg.spectralNorm ?? true;
+    if (typeof spectralNorm !== 'boolean') throw new Error(`--spectral-norm must be a boolean, got ${String(spectralNorm)}`);
     const edges = cfg.instanceEdges ?? true;
     if (typeof edges !== 'boolean') throw new Error(`--instance-edges must be a boolean, got ${String(edges)}`);
     ctx.log(
@@ -121,8 +128,8 @@ export const ganTask: TaskDefinition = {
       batchSize: cfg.batchSize,
       seed: cfg.seed,
       useInstanceEdges: edges && dataset.hasInstances,
-      generator: { ngf: int(cfg, 'ngf', 8), spadeHidden: int(cfg, 'spadeHidden', 32), norm, upsampling },
-      discriminator: { ndf: int(cfg, 'ndf', 16), layers: int(cfg, 'dLayers', 4), scales: int(cfg, 'dScales', 2) },
+      generator: { ngf: int(cfg, 'ngf', 8), spadeHidden: int(cfg, 'spadeHidden', 32), norm, upsampling, spectralNorm },
+      discriminator: { ndf: int(cfg, 'ndf', 16), layers: int(cfg, 'dLayers', 4), scales: int(cfg, 'dScales', 2), spectralNorm },
       lambdaFeat: nonNeg(cfg, 'lambdaFeat', 10),
       lambdaVgg: nonNeg(cfg, 'lambdaVgg', 10),
       perceptualLoss,
