@@ -12,7 +12,7 @@ export interface SyntheticShapesOptions {
   valSize?: number;
   /** Fixes the dataset's content; independent of the training seed (default 2021). */
   seed?: number;
-  /** Objects per image, inclusive range (default [1, 3]). */
+  /** Objects per image, inclusive range (default [1, 2]). */
   objects?: [number, number];
   /** Standard deviation of the per-pixel noise, in 0…255 units (default 18). */
   noise?: number;
@@ -83,7 +83,7 @@ export class SyntheticShapesDataset implements SegmentationSource {
     this.imageSize = opts.size ?? 64;
     this.sizes = { train: opts.trainSize ?? 256, val: opts.valSize ?? 32 };
     this.seed = opts.seed ?? 2021;
-    this.objects = opts.objects ?? [1, 3];
+    this.objects = opts.objects ?? [1, 2];
     this.noise = opts.noise ?? 18;
     if (!Number.isInteger(this.imageSize) || this.imageSize < 8) throw new Error(`synthetic image size must be an integer >= 8, got ${opts.size}`);
     for (const s of ['train', 'val'] as const) {
@@ -117,7 +117,7 @@ export class SyntheticShapesDataset implements SegmentationSource {
     const count = lo + Math.floor(rnd() * (hi - lo + 1));
     for (let k = 0; k < count; k++) {
       const cls = 1 + Math.floor(rnd() * (this.numClasses - 1));
-      const r = S * (0.12 + 0.12 * rnd());
+      const r = S * (0.15 + 0.13 * rnd());
       const cx = r + (S - 2 * r) * rnd();
       const cy = r + (S - 2 * r) * rnd();
       const theta = 2 * Math.PI * rnd();
