@@ -26,21 +26,26 @@ class Seeds {
   glorot(): ReturnType<typeof tfl.initializers.heNormal> {
     return tfl.initializers.glorotUniform({ seed: this.next() });
   }
+  /** PyTorch's default for Conv2d / Linear weights (kaiming_uniform with a = √5): U(±1/√fan_in). */
+  torchDefault(): ReturnType<typeof tfl.initializers.heNormal> {
+    return tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: this.next() });
+  }
 }
 
 /**
  * The paper's MNIST / Fashion-MNIST network: two 5×5 convolutions with 50 and 100 filters (valid
- * padding, ReLU, 2×2 max-pooling after each), then one dense layer to the class logits.
+ * padding, ReLU, 2×2 max-pooling after each), then one dense layer to the class logits. Weights
+ * start as PyTorch's defaults (U(±1/√fan_in), zero biases), as in the paper's PyTorch code.
  */
 export function buildCnn2(opts: ModelOptions): tfl.LayersModel {
   const s = new Seeds(opts.seed);
   const input = tfl.input({ shape: opts.inputShape, name: 'image' });
-  let x = tfl.layers.conv2d({ name: 'conv1', filters: 50, kernelSize: 5, padding: 'valid', activation: 'relu', kernelInitializer: s.he() }).apply(input) as tfl.SymbolicTensor;
+  let x = tfl.layers.conv2d({ name: 'conv1', filters: 50, kernelSize: 5, padding: 'valid', activation: 'relu', kernelInitializer: s.torchDefault() }).apply(input) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.conv2d({ name: 'conv2', filters: 100, kernelSize: 5, padding: 'valid', activation: 'relu', kernelInitializer: s.he() }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.conv2d({ name: 'conv2', filters: 100, kernelSize: 5, padding: 'valid', activation: 'relu', kernelInitializer: s.torchDefault() }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({ name: 'pool2', poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ name: 'logits', units: opts.classes, kernelInitializer: s.glorot() }).apply(x) as tfl.SymbolicTensor;
+  const logits = tfl.layers.dense({ name: 'logits', units: opts.classes, kernelInitializer: s.torchDefault() }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: 'cnn2' });
 }
 

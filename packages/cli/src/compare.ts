@@ -4,6 +4,7 @@ import { classificationTask } from '@cdg/classification';
 import { runTask, writeFileAtomic, writeJsonAtomic } from '@cdg/trainer';
 import type { CommonTrainConfig, ProgressMode } from '@cdg/trainer';
 import { activateBackend } from './backend';
+import { UsageError } from './errors';
 import type { CliIO } from './main';
 import { BACKEND_CHOICES, BUILTIN_METRIC_NAMES, COMMON_DEFAULTS, PROGRESS_CHOICES } from './options';
 
@@ -58,10 +59,10 @@ export function compareCommand(io: CliIO) {
           progress: { type: 'string', choices: [...PROGRESS_CHOICES], default: 'auto', describe: 'progress display' },
         })
         .check((a) => {
-          for (const m of a.metrics as string[]) if (!(BUILTIN_METRIC_NAMES as readonly string[]).includes(m)) throw new Error(`--metrics: unknown metric "${m}"; expected some of ${BUILTIN_METRIC_NAMES.join(', ')}`);
-          for (const k of ['lambda', 'sigma', 'lr'] as const) if (!(Number.isFinite(a[k]) && a[k] > 0)) throw new Error(`--${k} must be a finite number > 0, got ${String(a[k])}`);
-          for (const k of ['batch-size', 'max-steps'] as const) if (!(Number.isInteger(a[k]) && (a[k] as number) > 0)) throw new Error(`--${k} must be a positive integer, got ${String(a[k])}`);
-          if (!(Number.isInteger(a['eval-limit']) && a['eval-limit'] >= 0)) throw new Error(`--eval-limit must be an integer ≥ 0, got ${String(a['eval-limit'])}`);
+          for (const m of a.metrics as string[]) if (!(BUILTIN_METRIC_NAMES as readonly string[]).includes(m)) throw new UsageError(`--metrics: unknown metric "${m}"; expected some of ${BUILTIN_METRIC_NAMES.join(', ')}`);
+          for (const k of ['lambda', 'sigma', 'lr'] as const) if (!(Number.isFinite(a[k]) && a[k] > 0)) throw new UsageError(`--${k} must be a finite number > 0, got ${String(a[k])}`);
+          for (const k of ['batch-size', 'max-steps'] as const) if (!(Number.isInteger(a[k]) && (a[k] as number) > 0)) throw new UsageError(`--${k} must be a positive integer, got ${String(a[k])}`);
+          if (!(Number.isInteger(a['eval-limit']) && a['eval-limit'] >= 0)) throw new UsageError(`--eval-limit must be an integer ≥ 0, got ${String(a['eval-limit'])}`);
           return true;
         }),
     handler: async (a: Record<string, unknown>) => {

@@ -7,13 +7,9 @@ import { compareCommand } from './compare';
 import { checkCommonFlags, commonOptions, configFromArgs, taskOptions } from './options';
 import { loadReportCommands, loadTasks } from './tasks';
 
-/** A command-line mistake: printed with a hint, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from './errors';
+
+export { UsageError };
 
 export interface CliIO {
   out: (m: string) => void;
@@ -79,8 +75,8 @@ export function buildParser(argv: string[], io: CliIO = defaultIO): Argv {
 }
 
 /**
- * Runs `cdg` with the given arguments. Bad flags: message on stderr, exit code 2. Failures while
- * running (missing data, a diverged run): `error: …` on stderr, exit code 1.
+ * Runs `cdg` with the given arguments and resolves to the exit code (the bin sets it). Bad flags:
+ * message on stderr, code 2. Failures while running (missing data, a diverged run): `error: …`, code 1.
  */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   let code = 0;
@@ -96,6 +92,5 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       code = 1;
     }
   }
-  process.exitCode = code;
   return code;
 }
