@@ -18,8 +18,8 @@ function resnetTrainable(depth: number): number {
   return p + 64 * 10 + 10;
 }
 
-function trainableCount(m: { trainableWeights: { shape: number[] }[] }): number {
-  return m.trainableWeights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
+function trainableCount(m: { trainableWeights: ReadonlyArray<{ shape: readonly (number | null)[] }> }): number {
+  return m.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0);
 }
 
 describe('classification: models', () => {
