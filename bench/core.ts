@@ -1,13 +1,16 @@
 // `npm run bench -- core`: transformGradient on a [3,3,256,256] gradient (fibres along the last
-// axis, n = 256) as a ratio to one tf.add(x, x) of the same tensor, measured in the same run,
-// interleaved, median of many repetitions. Fused kernels and the composite-op versions.
+// axis, n = 256) as a ratio to one tf.add(x, x) of the same tensor, measured in the same run.
+// Two groups, each interleaved with its own tf.add reference so that the slow composite versions
+// (and their garbage) do not disturb the fused measurements. Medians; no dataSync (cpu and wasm
+// kernels compute synchronously).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { fusedKernelAvailable, resolveSpec, ReweightedL2Metric, SobolevMetric, transformGradient, type MetricSpec } from '@cdg/core';
 
 const SHAPE = [3, 3, 256, 256];
-const REPS = Number(process.env.CORE_BENCH_REPS ?? 40);
+const FUSED_REPS = Number(process.env.CORE_BENCH_REPS ?? 100);
+const COMPOSITE_REPS: Record<string, number> = { cpu: 5, wasm: 20 };
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -16,10 +19,19 @@ const median = (xs: number[]) => {
 
 function timeOnce(f: () => tf.Tensor): number {
   const t0 = performance.now();
-  const y = f(); // cpu and wasm run kernels synchronously: the result is computed on return
+  const y = f();
   const t = performance.now() - t0;
   y.dispose();
   return t;
+}
+
+/** Runs the cases interleaved `reps` times after a warm-up; returns [name, median ms, ratio to the first case]. */
+function measure(cases: Array<[string, () => tf.Tensor]>, reps: number): Array<[string, number, number]> {
+  const times = cases.map(() => [] as number[]);
+  for (let i = 0; i < 3; i++) cases.forEach(([, f]) => timeOnce(f)); // warm-up: JIT, wasm tier-up, kernel registration
+  for (let r = 0; r < reps; r++) cases.forEach(([, f], i) => times[i].push(timeOnce(f)));
+  const ref = median(times[0]);
+  return cases.map(([name], i) => [name, median(times[i]), median(times[i]) / ref]);
 }
 
 async function main(): Promise<void> {
@@ -32,29 +44,35 @@ async function main(): Promise<void> {
     const reweighted: MetricSpec = { metric: 'reweighted-l2', lambda: 1 };
     const sob = new SobolevMetric();
     const rw = new ReweightedL2Metric();
-    const cases: Array<[string, () => tf.Tensor]> = [
-      ['tf.add(x, x)', () => tf.add(x, x)],
-      ['sobolev λ=1 (fused)', () => transformGradient(x, sobolev)],
-      ['reweighted-l2 λ=1 (fused)', () => transformGradient(x, reweighted)],
-      ['sobolev λ=1 (composite)', () => sob.applyComposite(x, resolveSpec(sobolev, 4))],
-      ['reweighted-l2 λ=1 (composite)', () => rw.applyComposite(x, resolveSpec(reweighted, 4))],
-    ];
     if (!fusedKernelAvailable()) throw new Error(`no fused kernel on ${backend}`);
-    const times = cases.map(() => [] as number[]);
-    for (let i = 0; i < 3; i++) cases.forEach(([, f]) => timeOnce(f)); // warm-up (JIT, kernel registration)
-    for (let r = 0; r < REPS; r++) cases.forEach(([, f], i) => times[i].push(timeOnce(f)));
-    const add = median(times[0]);
-    console.log(`\n${backend}: tensor [${SHAPE}], ${REPS} interleaved repetitions, medians`);
-    cases.forEach(([name], i) => {
-      const t = median(times[i]);
-      const ratio = t / add;
-      console.log(`  ${name.padEnd(32)} ${t.toFixed(3).padStart(9)} ms   ratio ${ratio.toFixed(2)}`);
-      if (i > 0) rows.push(`| ${backend} | ${name} | ${t.toFixed(2)} ms | ${ratio.toFixed(2)} |`);
-    });
-    rows.push(`| ${backend} | tf.add(x, x) | ${add.toFixed(2)} ms | 1 |`);
+    const add: [string, () => tf.Tensor] = ['tf.add(x, x)', () => tf.add(x, x)];
+    const groups: Array<[string, number, Array<[string, () => tf.Tensor]>]> = [
+      ['fused', FUSED_REPS, [
+        add,
+        ['sobolev λ=1', () => transformGradient(x, sobolev)],
+        ['reweighted-l2 λ=1', () => transformGradient(x, reweighted)],
+      ]],
+      ['composite', COMPOSITE_REPS[backend], [
+        add,
+        ['sobolev λ=1', () => sob.applyComposite(x, resolveSpec(sobolev, 4))],
+        ['reweighted-l2 λ=1', () => rw.applyComposite(x, resolveSpec(reweighted, 4))],
+      ]],
+    ];
+    console.log(`\n${backend}: tensor [${SHAPE}]`);
+    for (const [label, reps, cases] of groups) {
+      const results = measure(cases, reps);
+      console.log(`  ${label} (${reps} interleaved repetitions, medians)`);
+      for (const [name, t, ratio] of results) {
+        console.log(`    ${name.padEnd(20)} ${t.toFixed(3).padStart(10)} ms   ratio ${ratio.toFixed(2)}`);
+      }
+      const addMs = results[0][1];
+      for (const [name, t, ratio] of results.slice(1)) {
+        rows.push(`| ${backend} | ${name} (${label}) | ${t.toFixed(2)} ms | ${addMs.toFixed(2)} ms | ${ratio.toFixed(2)} |`);
+      }
+    }
     x.dispose();
   }
-  console.log('\n| backend | transform | median | ratio to tf.add |\n| --- | --- | --- | --- |\n' + rows.join('\n'));
+  console.log('\n| backend | transform | median | tf.add median | ratio |\n| --- | --- | --- | --- | --- |\n' + rows.join('\n'));
 }
 
 main().catch((e) => {
