@@ -29,7 +29,8 @@ const cases: Array<{ shape: number[]; axes: Array<number | 'rasterized'> }> = [
   { shape: [2, 512], axes: [1] }, // n = 512, last
   { shape: [2, 3, 5, 7], axes: ['rasterized', 2] },
   { shape: [2, 2048], axes: [1] }, // longest fibre of the wasm SIMD path
-  { shape: [5, 1024], axes: [1] }, // a SIMD group of four fibres plus one single fibre
+  { shape: [5, 512], axes: [1] }, // a SIMD group of four fibres plus one single fibre
+  { shape: [4, 1024], axes: [1] }, // single-fibre SIMD path
   { shape: [3, 3, 4, 12], axes: [-1] },
 ];
 
