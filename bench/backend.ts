@@ -228,7 +228,9 @@ async function workerMain(): Promise<void> {
 
 async function twoCore(net: Net, weights: Float32Array[]): Promise<string[]> {
   await tf.setBackend('wasm');
-  const worker = new Worker(__filename, { workerData: { net }, execArgv: ['--import', 'tsx'] });
+  // Workers do not take --import; register tsx's CommonJS hook in the worker, then load this file.
+  const boot = `require('tsx/cjs'); require(${JSON.stringify(__filename)});`;
+  const worker = new Worker(boot, { eval: true, workerData: { net } });
   const ask = (w: Float32Array[]) => new Promise<Float32Array[]>((resolve) => {
     worker.once('message', resolve);
     worker.postMessage({ weights: w });
@@ -296,6 +298,7 @@ async function main(): Promise<void> {
   lines.push(`step time wasm+pack / cpu = ${ratio.toFixed(4)} (bar ≤ 0.05: ${ratio <= 0.05 ? 'met' : 'NOT met'}); cpu steps timed: ${CPU_STEPS}`);
   lines.push(`wasm forward rate / backward rate = ${(fwdRate / bwdRate).toFixed(2)} (bar ≤ 3: ${fwdRate / bwdRate <= 3 ? 'met' : 'NOT met'})`);
   console.log(`  ${lines.join('\n  ')}`);
+  await tf.setBackend('wasm');
   console.log('  per kernel on wasm (median):');
   for (const r of kernelTable(net)) console.log(r);
 
