@@ -90,6 +90,30 @@ describe('backend: wasm Conv2D gradient kernels equal cpu', function () {
       } as never) as tf.Tensor);
   });
 
+  for (const [pad, mode, s] of [[1, 'floor', 2], [2, 'ceil', 2], [1, 'round', 3], [0, 'ceil', 1]] as const) {
+    it(`numeric pad ${pad} with dimRoundingMode '${mode}', stride ${s}`, async () => {
+      const xs = [2, 9, 8, 3];
+      const fs = [3, 3, 3, 4];
+      const info = tf.backend_util.computeConv2DInfo(xs as never, fs as never, s, 1, pad, mode);
+      const x = rand(xs, 20);
+      const dy = rand(info.outShape, 21);
+      const w = rand(fs, 22);
+      const attrs = { strides: s, pad, dimRoundingMode: mode, dataFormat: 'NHWC' };
+      await expectSameOnWasmAndCpu('filter', [x, dy], (xt, dyt) =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: fs } as never) as tf.Tensor);
+      await expectSameOnWasmAndCpu('input', [dy, w], (dyt, wt) =>
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: xs } as never) as tf.Tensor);
+    });
+  }
+
+  it('XNNPACK (stock wasm Conv2D) accepts stride > 1 together with dilation > 1 (the pack does not rely on it)', async () => {
+    const x = rand([2, 11, 12, 3], 30);
+    const w = rand([3, 3, 3, 4], 31);
+    // The cpu kernel computes both in one loop; tfjs's conv2d op forbids the combination, so call the kernel.
+    await expectSameOnWasmAndCpu('stride 2 + dilation 2', [x, w], (xt, wt) =>
+      tf.engine().runKernel('Conv2D', { x: xt, filter: wt }, { strides: [2, 2], dilations: [2, 2], pad: 'valid', dataFormat: 'NHWC' } as never) as tf.Tensor);
+  });
+
   it('does not leak tensors or wasm buffers', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor(rand([2, 8, 8, 3], 12).data, [2, 8, 8, 3]) as tf.Tensor4D;
