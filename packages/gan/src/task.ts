@@ -109,6 +109,9 @@ export const ganTask: TaskDefinition = {
     const evalSamples = int(cfg, 'evalSamples', 32, 0);
     const inception = str(cfg, 'inception');
     const vggWeights = str(cfg, 'vggWeights');
+    if (evalSamples > 0 && dataset.size('val') < 2) {
+      throw new Error(`the Fréchet distance needs at least 2 val images, ${dataset.name} has ${dataset.size('val')}; add val data or pass --eval-samples 0`);
+    }
     const featureExtractor = evalSamples === 0 ? undefined : inception ? await loadInceptionFeatureExtractor(inception) : randomConvFeatureExtractor();
     const perceptualLoss = vggWeights ? await loadVggPerceptualLoss(vggWeights) : undefined;
     const norm = cfg.gNorm ?? 'batch';
