@@ -144,6 +144,24 @@ describe('core metric registry (tsyringe)', () => {
   });
 });
 
+describe('core strategy symbols', () => {
+  it("each built-in's symbol() is method.md's Fourier symbol", () => {
+    const registry = createMetricContainer().resolve(MetricRegistry);
+    for (const n of [1, 2, 7, 16]) {
+      for (let k = 0; k < n; k++) {
+        const spec = (s: MetricSpec) => resolveSpec(s, 1);
+        expect(registry.get('l2').symbol!(k, n, spec({ metric: 'l2' }))).to.equal(1);
+        expect(registry.get('reweighted-l2').symbol!(k, n, spec({ metric: 'reweighted-l2', lambda: 3 }))).to.be.closeTo(symbols.reweighted(3)(k), 1e-12);
+        expect(registry.get('reweighted-l2').symbol!(k, n, spec({ metric: 'reweighted-l2', lambda: 3, formulation: 'paper' }))).to.be.closeTo(
+          4 * symbols.reweighted(4)(k), 1e-12); // (1+λ)·exact(1+λ)
+        expect(registry.get('sobolev').symbol!(k, n, spec({ metric: 'sobolev', lambda: 0.5 }))).to.be.closeTo(symbols.sobolev(0.5)(k, n), 1e-9);
+        expect(registry.get('laplacian-smoothing').symbol!(k, n, spec({ metric: 'laplacian-smoothing', sigma: 2 }))).to.be.closeTo(symbols.laplacian(2)(k, n), 1e-12);
+      }
+    }
+    expect(() => registry.get('sobolev').symbol!(1, 4, resolveSpec({ metric: 'sobolev', formulation: 'paper' }, 1))).to.throw(/not a circulant filter/);
+  });
+});
+
 describe('core composite fallback on a backend without the fused kernel', () => {
   const name = 'cdg-test-plain-cpu';
   before(async () => {
