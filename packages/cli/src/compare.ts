@@ -67,7 +67,7 @@ export function compareCommand(io: CliIO) {
         }),
     handler: async (a: Record<string, unknown>) => {
       const t0 = Date.now();
-      const backend = await activateBackend(String(a.backend), io.out);
+      const backend = await activateBackend(String(a.backend));
       const rows: CompareRow[] = [];
       const outRoot = String(a.out);
       for (const metric of a.metrics as string[]) {

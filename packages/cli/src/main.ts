@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import yargs, { Argv } from 'yargs';
 import { runTask, TaskDefinition } from '@cdg/trainer';
 import type { ProgressMode } from '@cdg/trainer';
@@ -33,7 +32,7 @@ function trainTaskCommand(def: TaskDefinition, io: CliIO) {
         }),
     handler: async (a: Record<string, unknown>) => {
       const config = configFromArgs(def.task, a, def);
-      const backend = await activateBackend(String(config.backend), io.out);
+      const backend = await activateBackend(String(config.backend));
       config.backend = backend;
       const result = await runTask(def, config, { log: io.out, progress: a.progress as ProgressMode });
       const last = result.history.at(-1);
