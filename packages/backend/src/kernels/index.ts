@@ -7,6 +7,7 @@ import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_
 import { depthwiseConv2dNativeBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig } from './depthwise_backprop';
 import { unsortedSegmentSumConfig } from './segment';
 import { maxPoolGradConfig, resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './resize_pool_grads';
+import { sliceConfig, tileConfig } from './copy_ops';
 import { rememberStock } from './wasm_ops';
 
 /** Every kernel config in the pack (backendName 'wasm'). */
@@ -19,6 +20,8 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   maxPoolGradConfig,
   resizeNearestNeighborGradConfig,
   resizeBilinearGradConfig,
+  sliceConfig,
+  tileConfig,
 ];
 
 let registered = false;
