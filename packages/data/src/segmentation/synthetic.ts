@@ -20,11 +20,12 @@ export interface SyntheticShapesOptions {
 
 type Texture = { colour: number[]; amp: number[]; fx: number; fy: number; phase: number; fx2: number; fy2: number; phase2: number };
 
-function randomTexture(rnd: () => number, size: number): Texture {
+/** A random colour with a grating pattern of amplitude `strength` · (10…45) per channel. */
+function randomTexture(rnd: () => number, size: number, strength = 1): Texture {
   const freq = () => ((rnd() * 2 - 1) * (2 + 10 * rnd())) / size;
   return {
     colour: [0, 1, 2].map(() => 30 + 195 * rnd()),
-    amp: [0, 1, 2].map(() => 10 + 35 * rnd()),
+    amp: [0, 1, 2].map(() => strength * (10 + 35 * rnd())),
     fx: freq(),
     fy: freq(),
     phase: 2 * Math.PI * rnd(),
@@ -65,8 +66,8 @@ function insideShape(cls: number, lx: number, ly: number): boolean {
 
 /**
  * Deterministic synthetic segmentation data: discs, squares, triangles, rings and crosses, rotated
- * and scaled, each filled with its own random colour and grating texture, on a textured background,
- * plus pixel noise. Colour says nothing about the class; only shape does.
+ * and scaled, each filled with its own random colour and a faint grating, on a strongly textured
+ * background, plus pixel noise. Colour says nothing about the class; only shape does.
  */
 export class SyntheticShapesDataset implements SegmentationSource {
   readonly name = 'synthetic';
@@ -123,7 +124,7 @@ export class SyntheticShapesDataset implements SegmentationSource {
       const theta = 2 * Math.PI * rnd();
       const cos = Math.cos(theta);
       const sin = Math.sin(theta);
-      const tex = randomTexture(rnd, S);
+      const tex = randomTexture(rnd, S, 0.25); // objects: faint texture, the background a strong one
       const x0 = Math.max(0, Math.floor(cx - r - 1));
       const x1 = Math.min(S - 1, Math.ceil(cx + r + 1));
       const y0 = Math.max(0, Math.floor(cy - r - 1));
