@@ -32,6 +32,8 @@ const cases: Array<{ shape: number[]; axes: Array<number | 'rasterized'> }> = [
   { shape: [5, 512], axes: [1] }, // a SIMD group of four fibres plus one single fibre
   { shape: [4, 1024], axes: [1] }, // single-fibre SIMD path
   { shape: [3, 3, 4, 12], axes: [-1] },
+  { shape: [512, 8], axes: [0] }, // n = 512 strided, four adjacent fibres per SIMD vector
+  { shape: [2, 600, 4], axes: [1] }, // strided beyond the SIMD sobolev limit
 ];
 
 const specs: MetricSpec[] = [

@@ -6,6 +6,8 @@ import { FILTERS_WASM_BASE64 } from './wasm_module';
 interface FilterExports {
   reweighted(src: number, dst: number, outer: number, n: number, a: number, bn: number): void;
   sobolev(src: number, dst: number, outer: number, n: number, lambda: number, mix: number, paper: number): void;
+  reweightedStrided(src: number, dst: number, outer: number, n: number, inner: number, a: number, bn: number): void;
+  sobolevStrided(src: number, dst: number, outer: number, n: number, inner: number, lambda: number, mix: number, paper: number): void;
 }
 
 // Minimal typings (the package compiles without the DOM lib, where WebAssembly's types live).
@@ -58,19 +60,28 @@ export function simdFiltersFor(memory: WasmMemory | undefined): FilterExports | 
   return inst;
 }
 
-/** Fibres the SIMD code handles: along the last axis, n a multiple of 4 and short enough for f32 scans. */
+/**
+ * Layouts the SIMD code handles. Sums run in f32 there (per-fibre constants in f64), so fibres are
+ * capped in length: along the last axis n a multiple of 4 up to 2048; strided (inner a multiple of 4,
+ * four adjacent fibres per vector) up to 2048 for reweighted-l2 and 512 for sobolev.
+ */
 export function simdApplies(p: FibreFilterParams): boolean {
-  return p.inner === 1 && p.n % 4 === 0 && p.n >= 4 && p.n <= 2048 && (p.metric === 'reweighted-l2' || p.metric === 'sobolev');
+  if (p.metric !== 'reweighted-l2' && p.metric !== 'sobolev') return false;
+  if (p.inner === 1) return p.n % 4 === 0 && p.n >= 4 && p.n <= 2048;
+  return p.inner % 4 === 0 && p.n >= 2 && p.n <= (p.metric === 'sobolev' ? 512 : 2048);
 }
 
 /** Runs the SIMD filter on byte offsets `src`, `dst` of the memory the exports were bound to. */
 export function runSimdFilter(f: FilterExports, src: number, dst: number, p: FibreFilterParams): void {
+  const paper = p.formulation === 'paper';
   if (p.metric === 'reweighted-l2') {
-    const paper = p.formulation === 'paper';
     const a = paper ? 1 + p.mix : 1 / p.lambda + p.mix;
     const bn = (paper ? p.lambda : 1 - 1 / p.lambda) / p.n;
-    f.reweighted(src, dst, p.outer, p.n, a, bn);
+    if (p.inner === 1) f.reweighted(src, dst, p.outer, p.n, a, bn);
+    else f.reweightedStrided(src, dst, p.outer, p.n, p.inner, a, bn);
+  } else if (p.inner === 1) {
+    f.sobolev(src, dst, p.outer, p.n, p.lambda, p.mix, paper ? 1 : 0);
   } else {
-    f.sobolev(src, dst, p.outer, p.n, p.lambda, p.mix, p.formulation === 'paper' ? 1 : 0);
+    f.sobolevStrided(src, dst, p.outer, p.n, p.inner, p.lambda, p.mix, paper ? 1 : 0);
   }
 }
