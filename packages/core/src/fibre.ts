@@ -44,7 +44,7 @@ export function filterFibres(src: Float32Array, dst: Float32Array, p: FibreFilte
     case 'sobolev':
       return inner === 1 ? sobolevLast(src, dst, p) : sobolevStrided(src, dst, p);
     case 'laplacian-smoothing':
-      return laplacian(src, dst, p);
+      return inner === 1 ? laplacianLast(src, dst, p) : laplacian(src, dst, p);
     default:
       throw new Error(`filterFibres: no fused filter for metric "${String((p as { metric: unknown }).metric)}"`);
   }
@@ -182,12 +182,44 @@ function sobolevStrided(src: Float32Array, dst: Float32Array, p: FibreFilterPara
  * first-order periodic recursions: u_j = f_j + r·u_{j−1}, v_j = u_j + r·v_{j+1}, g = (r/σ)·v,
  * each started from its exact periodic initial value Σ_k r^k (…) / (1 − rⁿ) (terms below 1e-18 dropped).
  */
+function laplacianConstants(sigma: number, n: number): { r: number; scale: number; wrap: number; terms: number } {
+  const r = (1 + 2 * sigma - Math.sqrt(1 + 4 * sigma)) / (2 * sigma);
+  return {
+    r,
+    scale: r / sigma,
+    wrap: 1 / (1 - Math.pow(r, n)),
+    terms: Math.min(n, Math.max(1, Math.ceil(Math.log(1e-18) / Math.log(r)))),
+  };
+}
+
+/** laplacian() for fibres along the last axis: scalar recursions, u kept in a float64 scratch. */
+function laplacianLast(src: Float32Array, dst: Float32Array, p: FibreFilterParams): void {
+  const { outer, n, sigma, mix } = p;
+  const { r, scale, wrap, terms } = laplacianConstants(sigma, n);
+  const u = scratchOf(n);
+  for (let o = 0, base = 0; o < outer; o++, base += n) {
+    let acc = src[base];
+    for (let k = 1, w = r; k < terms; k++, w *= r) acc += w * src[base + n - k];
+    let prev = acc * wrap;
+    u[0] = prev;
+    for (let s = 1; s < n; s++) {
+      prev = src[base + s] + r * prev;
+      u[s] = prev;
+    }
+    acc = 0;
+    for (let k = 0, w = 1; k < terms; k++, w *= r) acc += w * u[(n - 1 + k) % n];
+    let v = acc * wrap;
+    dst[base + n - 1] = scale * v + mix * src[base + n - 1];
+    for (let s = n - 2; s >= 0; s--) {
+      v = u[s] + r * v;
+      dst[base + s] = scale * v + mix * src[base + s];
+    }
+  }
+}
+
 function laplacian(src: Float32Array, dst: Float32Array, p: FibreFilterParams): void {
   const { outer, n, inner, sigma, mix } = p;
-  const r = (1 + 2 * sigma - Math.sqrt(1 + 4 * sigma)) / (2 * sigma);
-  const scale = r / sigma;
-  const wrap = 1 / (1 - Math.pow(r, n));
-  const terms = Math.min(n, Math.max(1, Math.ceil(Math.log(1e-18) / Math.log(r))));
+  const { r, scale, wrap, terms } = laplacianConstants(sigma, n);
   const block = n * inner;
   const buf = scratchOf(block + inner);
   const u = buf.subarray(0, block);
