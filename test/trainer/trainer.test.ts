@@ -141,6 +141,19 @@ describe('trainer: the shared loop', () => {
     [ad, ad2, ad3].forEach((a) => a.dispose());
   });
 
+  it('a fresh run (no resume) in a used folder removes the older checkpoints and metrics', async () => {
+    const out = tmp();
+    const long = toyConfig(out, { epochs: 3 });
+    const ad = new ToyAdapter(long);
+    await train(ad, long, quiet);
+    const short = toyConfig(out, { epochs: 1 });
+    const ad2 = new ToyAdapter(short);
+    await train(ad2, short, quiet);
+    expect(fs.readdirSync(checkpointRoot(out))).to.deep.equal(['epoch-000001']);
+    expect(readJson(path.join(out, 'metrics.json'))).to.have.length(1);
+    [ad, ad2].forEach((a) => a.dispose());
+  });
+
   it('refuses to resume a checkpoint of another task or model', async () => {
     const out = tmp();
     const cfg = toyConfig(out, { epochs: 1, model: 'small' });

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import yargs, { Argv } from 'yargs';
 import { runTask, TaskDefinition } from '@cdg/trainer';
 import type { ProgressMode } from '@cdg/trainer';
@@ -23,7 +24,7 @@ function trainTaskCommand(def: TaskDefinition, io: CliIO) {
     describe: def.describe,
     builder: (y: Argv) =>
       y
-        .options(commonOptions(def.defaults))
+        .options(commonOptions({ out: path.join('runs', def.task), ...def.defaults }))
         .options(taskOptions(def))
         .check((a) => {
           const problem = checkCommonFlags(a as Record<string, unknown>);

@@ -111,6 +111,20 @@ async function saveModelWeights(model: LayersModel, dir: string): Promise<void> 
   }
 }
 
+/** Removes every checkpoint in `outDir` (a fresh, non-resumed run must not leave older ones to be resumed later). Returns how many. */
+export function clearCheckpoints(outDir: string): number {
+  const root = checkpointRoot(outDir);
+  if (!fs.existsSync(root)) return 0;
+  let n = 0;
+  for (const entry of fs.readdirSync(root)) {
+    if (DIR_PATTERN.test(entry)) {
+      discard(path.join(root, entry), root);
+      n++;
+    }
+  }
+  return n;
+}
+
 /** Removes temp and trash folders left by a run that was killed while writing. */
 export function cleanCheckpointLeftovers(outDir: string): void {
   const root = checkpointRoot(outDir);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeJsonAtomic } from './atomic';
-import { cleanCheckpointLeftovers, findLatestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { cleanCheckpointLeftovers, clearCheckpoints, findLatestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { createProgress, ProgressMode } from './progress';
 import { learningRateFactor, setOptimizerLearningRate } from './schedule';
 import type { CommonTrainConfig, Metrics, TaskAdapter, TaskDefinition } from './types';
@@ -86,7 +86,11 @@ export async function train(adapter: TaskAdapter, config: CommonTrainConfig & Re
   let step = 0;
   let history: EpochRecord[] = [];
   let resumedFrom: number | null = null;
-  if (config.resume) {
+  if (!config.resume) {
+    const n = clearCheckpoints(outDir);
+    if (n > 0) log(`fresh run: removed ${n} older checkpoint(s) from ${outDir} (use --resume to continue one)`);
+    fs.rmSync(path.join(outDir, METRICS_FILE), { force: true });
+  } else {
     const ckpt = findLatestCheckpoint(outDir);
     if (!ckpt) log(`resume: no checkpoint in ${outDir}, starting from scratch`);
     else {
