@@ -86,13 +86,24 @@ export class GanAdapter implements TaskAdapter<GanBatch> {
     const channels = labelMapChannels(ds, this.useEdges);
     this.generator = buildSpadeGenerator({ height: ds.height, width: ds.width, labelChannels: channels, seed: o.seed, ...o.generator });
     const dl = o.discriminator ?? {};
-    this.discriminator = buildMultiscaleDiscriminator({ height: ds.height, width: ds.width, inputChannels: channels + 3, seed: o.seed + 1, ...dl });
+    try {
+      this.discriminator = buildMultiscaleDiscriminator({ height: ds.height, width: ds.width, inputChannels: channels + 3, seed: o.seed + 1, ...dl });
+    } catch (e) {
+      this.generator.dispose();
+      throw e;
+    }
     this.perScale = (dl.layers ?? 4) + 1;
-    this.gan = createGanOptimizers(
-      { generator: { model: this.generator, config: o.optimizers.generator }, discriminator: { model: this.discriminator, config: o.optimizers.discriminator } },
-      o.container,
-      o.configureContainer,
-    );
+    try {
+      this.gan = createGanOptimizers(
+        { generator: { model: this.generator, config: o.optimizers.generator }, discriminator: { model: this.discriminator, config: o.optimizers.discriminator } },
+        o.container,
+        o.configureContainer,
+      );
+    } catch (e) {
+      this.generator.dispose();
+      this.discriminator.dispose();
+      throw e;
+    }
   }
 
   models(): Record<string, LayersModel> {
