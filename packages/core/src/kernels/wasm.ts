@@ -31,7 +31,11 @@ function wasmChannelFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorI
   if (simdApplies(params)) {
     const simd = simdFiltersFor(wasm.wasm?.asm?.memory ?? wasm.wasm?.wasmMemory);
     if (simd) {
-      runSimdFilter(simd, src.byteOffset, dst.byteOffset, params);
+      const done = runSimdFilter(simd, src.byteOffset, dst.byteOffset, params);
+      if (done < params.outer) {
+        const block = params.n * params.inner;
+        filterFibres(src.subarray(done * block), dst.subarray(done * block), { ...params, outer: params.outer - done });
+      }
       return out;
     }
   }

@@ -8,6 +8,7 @@ interface FilterExports {
   sobolev(src: number, dst: number, outer: number, n: number, lambda: number, mix: number, paper: number): void;
   reweightedStrided(src: number, dst: number, outer: number, n: number, inner: number, a: number, bn: number): void;
   sobolevStrided(src: number, dst: number, outer: number, n: number, inner: number, lambda: number, mix: number, paper: number): void;
+  laplacianQuads(src: number, dst: number, quads: number, n: number, r: number, scale: number, wrap: number, wrapr: number, terms: number, mix: number): void;
 }
 
 // Minimal typings (the package compiles without the DOM lib, where WebAssembly's types live).
@@ -63,17 +64,32 @@ export function simdFiltersFor(memory: WasmMemory | undefined): FilterExports | 
 /**
  * Layouts the SIMD code handles. Sums run in f32 there (per-fibre constants in f64), so fibres are
  * capped in length: along the last axis n a multiple of 4 up to 2048; strided (inner a multiple of 4,
- * four adjacent fibres per vector) up to 2048 for reweighted-l2 and 512 for sobolev.
+ * four adjacent fibres per vector) up to 2048 for reweighted-l2 and 512 for sobolev. Laplacian
+ * smoothing: groups of four fibres along the last axis (n a multiple of 4; its recursions are stable
+ * in f32 at any n).
  */
 export function simdApplies(p: FibreFilterParams): boolean {
+  if (p.metric === 'laplacian-smoothing') return p.inner === 1 && p.n % 4 === 0 && p.n >= 4 && p.outer >= 4;
   if (p.metric !== 'reweighted-l2' && p.metric !== 'sobolev') return false;
   if (p.inner === 1) return p.n % 4 === 0 && p.n >= 4 && p.n <= 2048;
   return p.inner % 4 === 0 && p.n >= 2 && p.n <= (p.metric === 'sobolev' ? 512 : 2048);
 }
 
-/** Runs the SIMD filter on byte offsets `src`, `dst` of the memory the exports were bound to. */
-export function runSimdFilter(f: FilterExports, src: number, dst: number, p: FibreFilterParams): void {
+/**
+ * Runs the SIMD filter on byte offsets `src`, `dst` of the memory the exports were bound to.
+ * Returns how many of the `outer` fibre blocks it handled (the rest are left to the caller).
+ */
+export function runSimdFilter(f: FilterExports, src: number, dst: number, p: FibreFilterParams): number {
   const paper = p.formulation === 'paper';
+  if (p.metric === 'laplacian-smoothing') {
+    const { n, sigma } = p;
+    const r = (1 + 2 * sigma - Math.sqrt(1 + 4 * sigma)) / (2 * sigma);
+    const wrap = 1 / (1 - Math.pow(r, n));
+    const terms = Math.min(n, Math.max(1, Math.ceil(Math.log(1e-9) / Math.log(r))));
+    const quads = Math.floor(p.outer / 4);
+    f.laplacianQuads(src, dst, quads, n, r, r / sigma, wrap, Math.pow(r, n - 1) * wrap, terms, p.mix);
+    return 4 * quads;
+  }
   if (p.metric === 'reweighted-l2') {
     const a = paper ? 1 + p.mix : 1 / p.lambda + p.mix;
     const bn = (paper ? p.lambda : 1 - 1 / p.lambda) / p.n;
@@ -84,4 +100,5 @@ export function runSimdFilter(f: FilterExports, src: number, dst: number, p: Fib
   } else {
     f.sobolevStrided(src, dst, p.outer, p.n, p.inner, p.lambda, p.mix, paper ? 1 : 0);
   }
+  return p.outer;
 }
