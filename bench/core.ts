@@ -1,5 +1,6 @@
 // `npm run bench -- core`: transformGradient on a [3,3,256,256] gradient (fibres along the last
-// axis, n = 256) as a ratio to one tf.add(x, x) of the same tensor, measured in the same run.
+// axis, n = 256) as a ratio to one tf.add(x, x) of the same tensor, measured in the same run (the
+// issue's bar); then, for information, other axes and Laplacian smoothing, and the composite ops.
 // Two groups, each interleaved with its own tf.add reference so that the slow composite versions
 // (and their garbage) do not disturb the fused measurements. Medians; no dataSync (cpu and wasm
 // kernels compute synchronously).
@@ -52,6 +53,14 @@ async function main(): Promise<void> {
         ['sobolev λ=1', () => transformGradient(x, sobolev)],
         ['reweighted-l2 λ=1', () => transformGradient(x, reweighted)],
       ]],
+      ['fused, other layouts', 25, [
+        add,
+        ['sobolev axis 2', () => transformGradient(x, { ...sobolev, axis: 2 })],
+        ['reweighted-l2 axis 2', () => transformGradient(x, { ...reweighted, axis: 2 })],
+        ['sobolev rasterized', () => transformGradient(x, { ...sobolev, axis: 'rasterized' })],
+        ['laplacian σ=1 axis -1', () => transformGradient(x, { metric: 'laplacian-smoothing', sigma: 1 })],
+        ['laplacian σ=1 rasterized', () => transformGradient(x, { metric: 'laplacian-smoothing', sigma: 1, axis: 'rasterized' })],
+      ]],
       ['composite', COMPOSITE_REPS[backend], [
         add,
         ['sobolev λ=1', () => sob.applyComposite(x, resolveSpec(sobolev, 4))],
@@ -63,7 +72,7 @@ async function main(): Promise<void> {
       const results = measure(cases, reps);
       console.log(`  ${label} (${reps} interleaved repetitions, medians)`);
       for (const [name, t, ratio] of results) {
-        console.log(`    ${name.padEnd(20)} ${t.toFixed(3).padStart(10)} ms   ratio ${ratio.toFixed(2)}`);
+        console.log(`    ${name.padEnd(26)} ${t.toFixed(3).padStart(10)} ms   ratio ${ratio.toFixed(2)}`);
       }
       const addMs = results[0][1];
       for (const [name, t, ratio] of results.slice(1)) {
