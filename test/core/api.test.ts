@@ -144,6 +144,21 @@ describe('core metric registry (tsyringe)', () => {
   });
 });
 
+describe('core wasm module', () => {
+  it('the committed bytes are the assembly of packages/core/wasm/filters.wat', async () => {
+    const { readFileSync } = await import('fs');
+    const path = await import('path');
+    const wabtInit = (await import('wabt')).default;
+    const { FILTERS_WASM_BASE64 } = await import('../../packages/core/src/kernels/wasm_module');
+    const wabt = await wabtInit();
+    const wat = readFileSync(path.join(__dirname, '../../packages/core/wasm/filters.wat'), 'utf8');
+    const mod = wabt.parseWat('filters.wat', wat, { simd: true });
+    const bytes = Buffer.from(mod.toBinary({}).buffer);
+    mod.destroy();
+    expect(bytes.toString('base64'), 'run npm run build:wasm -w @cdg/core').to.equal(FILTERS_WASM_BASE64);
+  });
+});
+
 describe('core strategy symbols', () => {
   it("each built-in's symbol() is method.md's Fourier symbol", () => {
     const registry = createMetricContainer().resolve(MetricRegistry);

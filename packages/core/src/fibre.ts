@@ -20,9 +20,11 @@ export interface FibreFilterParams {
   inner: number;
 }
 
+const SCRATCH_KEEP = 1 << 20; // float64s kept between calls (8 MB); larger needs are allocated per call
 let scratch = new Float64Array(0);
 function scratchOf(size: number): Float64Array {
-  if (scratch.length < size) scratch = new Float64Array(Math.max(size, 2 * scratch.length));
+  if (size > SCRATCH_KEEP) return new Float64Array(size);
+  if (scratch.length < size) scratch = new Float64Array(Math.min(SCRATCH_KEEP, Math.max(size, 2 * scratch.length)));
   return scratch;
 }
 
