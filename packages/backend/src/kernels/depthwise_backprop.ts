@@ -3,8 +3,10 @@
 // Filter gradient: dW[i,j,c,m] = Σ_{b,p,q} xpad[b, p·s + i·d, q·s + j·d, c] · dy[b,p,q,c·M+m].
 // Folding the batch into the channels, x' = x[h,w,(b,c)] (one image) and dy' = dy[p,q,(b,c),m] (a
 // depthwise filter of size outH×outW, multiplier M), this is one depthwise convolution of x' by
-// dy' with stride d and dilation s; summing its output over b gives dW. No work is wasted on
-// cross-channel products, unlike treating it as a full convolution.
+// dy' with stride d and dilation s; summing its output over b gives dW. No multiply-add is wasted,
+// but XNNPACK runs such huge depthwise kernels 10–50× slower than the forward pass. (A per-tap
+// slice × dy → Sum with wasm kernels measured slower still: wasm's broadcasting Multiply,
+// StridedSlice and non-inner Sum are slow paths.)
 //
 // Input gradient: for each multiplier index m, a stride-1 depthwise correlation of the
 // zero-interleaved dy[..., c·M+m] with the spatially flipped W[:,:,:,m]; summed over m.
@@ -79,20 +81,27 @@ function depthwiseBackpropInput(args: { inputs: { dy: TensorInfo; filter: Tensor
   const d: [number, number] = [info.dilationHeight, info.dilationWidth];
   const { top, left } = info.padInfo;
   const flipped = reverse(b, filter, [0, 1]);
+  if (M === 1) {
+    const dx = inputGradCore(b, dy, flipped, info.inHeight, info.inWidth, s, d, top, left, depthwise);
+    free(b, flipped);
+    return dx;
+  }
+  // Multiplier index outermost, so each m is one contiguous block of dy and of the filter.
+  const dy5 = reshape(b, dy, [B, oH, oW, C, M]);
+  const dyT = transpose(b, dy5, [4, 0, 1, 2, 3]); // [M, B, oH, oW, C]
+  free(b, dy5);
+  const fT = transpose(b, flipped, [3, 0, 1, 2]); // [M, fH, fW, C]
+  free(b, flipped);
   let acc: TensorInfo | null = null;
-  const dy5 = M > 1 ? reshape(b, dy, [B, oH, oW, C, M]) : null;
   for (let m = 0; m < M; m++) {
-    let wf = flipped;
-    let dym = dy;
-    if (M > 1) {
-      const ws = slice(b, flipped, [0, 0, 0, m], [fH, fW, C, 1]);
-      wf = ws;
-      const ds = slice(b, dy5 as TensorInfo, [0, 0, 0, 0, m], [B, oH, oW, C, 1]);
-      dym = reshape(b, ds, [B, oH, oW, C]);
-      free(b, ds);
-    }
+    const ds = slice(b, dyT, [m, 0, 0, 0, 0], [1, B, oH, oW, C]);
+    const dym = reshape(b, ds, [B, oH, oW, C]);
+    free(b, ds);
+    const ws = slice(b, fT, [m, 0, 0, 0], [1, fH, fW, C]);
+    const wf = reshape(b, ws, [fH, fW, C, 1]);
+    free(b, ws);
     const dx = inputGradCore(b, dym, wf, info.inHeight, info.inWidth, s, d, top, left, depthwise);
-    if (M > 1) free(b, wf, dym);
+    free(b, dym, wf);
     if (acc === null) acc = dx;
     else {
       const next = add(b, acc, dx);
@@ -100,8 +109,7 @@ function depthwiseBackpropInput(args: { inputs: { dy: TensorInfo; filter: Tensor
       acc = next;
     }
   }
-  free(b, flipped);
-  if (dy5) free(b, dy5);
+  free(b, dyT, fT);
   return acc as TensorInfo;
 }
 

@@ -71,8 +71,10 @@ export function pad(b: WasmBackendLike, x: TensorInfo, paddings: Pair[]): Tensor
   return run(b, 'PadV2', { x }, { paddings, constantValue: 0 });
 }
 
+/** Slice through the kernel registered now (the pack's run-copy Slice once registered). */
 export function slice(b: WasmBackendLike, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
-  return run(b, 'Slice', { x }, { begin, size });
+  const k = tf.getKernel('Slice', 'wasm') ?? wasmKernel('Slice');
+  return k.kernelFunc({ inputs: { x }, backend: b as unknown as tf.KernelBackend, attrs: { begin, size } }) as TensorInfo;
 }
 
 export function sum(b: WasmBackendLike, x: TensorInfo, axis: number[]): TensorInfo {
