@@ -68,6 +68,12 @@ describe('report: tables, figures and pages from run directories', function () {
       '8 sobolev λ=1 exact',
       '8 sobolev λ=5 exact',
     ]);
+    // Over the seeds both have: drop seed 3 of λ=5 and compare with l2's seeds 1, 2 only.
+    const partial = analyze(runs.filter((r) => !(r.config.lambda === 5 && r.config.seed === 3 && r.config.metric === 'sobolev')), a.measure);
+    const s5 = partial.rows.find((r) => r.label === 'sobolev λ=5 exact')!;
+    expect(s5.pairedSeeds).to.deep.equal([1, 2]);
+    // l2 seeds 1, 2: 0.905 mean → err 0.095; λ=5 seeds 1, 2: 0.895 → err 0.105.
+    expect(s5.errorReductionFinal).to.be.closeTo((0.095 - 0.105) / 0.095, 1e-9);
     const rw = a.rows[1];
     // err 0.20 → 0.16: 20 % error reduction; every seed +4 pp (no spread: t undefined).
     expect(rw.errorReductionFinal).to.be.closeTo(0.2, 1e-9);

@@ -1,7 +1,7 @@
 // Grouping runs into settings and comparing each setting with its l2 baseline across seeds.
 import { parameterApplies } from './grid';
 import { LoadedRun, Measure, errorOf } from './runs';
-import { PairedTestResult, Summary, errorReduction, pairedTest, summarize } from './stats';
+import { PairedTestResult, Summary, errorReduction, mean, pairedTest, summarize } from './stats';
 
 /** Config keys that never define a setting. */
 const NOT_SETTING = new Set(['seed', 'out', 'outDir', 'resume', 'dataDir', 'task']);
@@ -154,19 +154,29 @@ export function analyze(runs: readonly LoadedRun[], measure: Measure): Analysis 
     if (row.isBaseline) continue;
     const base = rows.find((r) => r.isBaseline && r.setting.contextKey === row.setting.contextKey);
     if (!base) continue;
-    row.errorReductionFinal = errorReduction(errorOf(measure, base.final.mean), errorOf(measure, row.final.mean));
-    row.errorReductionBest = errorReduction(errorOf(measure, base.best.mean), errorOf(measure, row.best.mean));
-    const finalBySeed = (r: SettingRow) => {
+    const bySeed = (r: SettingRow, which: 'final' | 'best') => {
       const m = new Map<number, number>();
       for (const run of r.setting.runs) {
         const v = runValues(run, measure);
-        if (v) m.set(seedOf(run), v.final);
+        if (v) m.set(seedOf(run), v[which]);
       }
       return m;
     };
-    const mine = finalBySeed(row);
-    const theirs = finalBySeed(base);
+    const mine = bySeed(row, 'final');
+    const theirs = bySeed(base, 'final');
     const common = [...mine.keys()].filter((s) => theirs.has(s) && !Number.isNaN(s)).sort((a, b) => a - b);
+    // Error reduction over the seeds both settings have (all of them in a complete sweep), so that it
+    // agrees with the paired difference when one setting is missing seeds.
+    const reduction = (which: 'final' | 'best') => {
+      const a = bySeed(row, which);
+      const b = bySeed(base, which);
+      const seeds = common.length > 0 ? common : undefined;
+      const ma = seeds ? mean(seeds.map((s) => a.get(s)!)) : row[which].mean;
+      const mb = seeds ? mean(seeds.map((s) => b.get(s)!)) : base[which].mean;
+      return errorReduction(errorOf(measure, mb), errorOf(measure, ma));
+    };
+    row.errorReductionFinal = reduction('final');
+    row.errorReductionBest = reduction('best');
     if (common.length > 0) {
       row.pairedSeeds = common;
       row.paired = pairedTest(common.map((s) => mine.get(s)!), common.map((s) => theirs.get(s)!));

@@ -112,7 +112,7 @@ function protocolLines(a: Analysis, runs: readonly LoadedRun[]): string[] {
 const METHOD_NOTE = (m: Measure) =>
   [
     `Values are the ${m.label} at the final epoch (and the best epoch) per run, as mean ± sample standard deviation over seeds.`,
-    `Error reduction is (err_l2 − err)/err_l2 of the mean final ${m.higherIsBetter ? `error (1 − ${m.label})` : m.label} against the l2 run of the same context, as in the paper's Table 2; positive is better than l2.`,
+    `Error reduction is (err_l2 − err)/err_l2 of the mean final ${m.higherIsBetter ? `error (1 − ${m.label})` : m.label} against the l2 runs of the same context, as in the paper's Table 2, over the seeds both have; positive is better than l2.`,
     'Δ, the paired t-test and the Wilcoxon signed-rank test pair runs with the same seed (same initialization and batch order); p-values are two-sided and not corrected for the number of settings compared; with n paired seeds the smallest attainable Wilcoxon p is 2/2ⁿ (0.25 for 3 seeds).',
   ].join(' ');
 
