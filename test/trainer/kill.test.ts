@@ -12,6 +12,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'killable-run.ts');
 const EPOCHS = 12;
 const HIDDEN = 1024; // ~45 kB of weights + optimizer state per checkpoint, so kills often land mid-write
+const DELAY_MS = 12; // per batch in the child: ≥ 60 ms per epoch, so the run outlasts the longest kill delay
 
 /** Starts a training child, SIGKILLs it `delayMs` after its first checkpoint appears (or when it ends). */
 function runAndKill(out: string, delayMs: number): Promise<{ finished: boolean; signal: NodeJS.Signals | null }> {
@@ -53,10 +54,12 @@ describe('trainer: SIGKILL at a random moment, then resume', function () {
 
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-kill-'));
     let lastEpoch = 0;
+    let kills = 0;
     for (let round = 0; round < 2; round++) {
       const delay = Math.floor(Math.random() * 400); // random moment: inside steps, evaluation or a checkpoint write
       const r = await runAndKill(out, delay);
       if (r.finished) break;
+      kills++;
       // The newest complete checkpoint must load, and never go backwards.
       const ckpt = findLatestCheckpoint(out);
       expect(ckpt, `round ${round}: no checkpoint after SIGKILL`).to.not.equal(null);
@@ -68,6 +71,7 @@ describe('trainer: SIGKILL at a random moment, then resume', function () {
       const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
       expect(metrics.length).to.be.within(lastEpoch - 1, lastEpoch); // metrics.json trails the checkpoint by at most one write
     }
+    expect(kills).to.be.at.least(1);
     const cfg = toyConfig(out, { epochs: EPOCHS, resume: true });
     const last = new ToyAdapter(cfg, 5, HIDDEN);
     const r = await train(last, cfg, { progress: 'none', log: () => {} });

@@ -47,7 +47,7 @@ export function compareCommand(io: CliIO) {
           metrics: { type: 'array', string: true, default: ['l2', 'sobolev', 'reweighted-l2'], describe: 'arms to compare (l2 = plain SGD)' },
           lambda: { type: 'number', default: 1, describe: 'λ of sobolev and reweighted-l2' },
           sigma: { type: 'number', default: 1, describe: 'σ of laplacian-smoothing' },
-          formulation: { type: 'string', choices: ['exact', 'paper'], default: 'exact', describe: 'metric formulation' },
+          formulation: { type: 'string', choices: ['exact', 'paper'], default: 'paper', describe: "metric formulation; default 'paper' (the printed code the paper's experiments ran: reweighted-l2 is g = f + λ·mean), since with the exact formula λ = 1 reweighted-l2 is plain SGD" },
           optimizer: { type: 'string', choices: ['sgd', 'momentum', 'adam'], default: 'sgd', describe: 'inner optimizer' },
           lr: { type: 'number', default: classificationTask.defaults.lr ?? COMMON_DEFAULTS.lr, describe: 'learning rate' },
           'batch-size': { type: 'number', default: 32, describe: 'examples per step' },
