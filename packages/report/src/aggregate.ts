@@ -77,7 +77,7 @@ function fmtNum(v: SettingValue): string {
 }
 
 /** `sobolev λ=5 paper`, `l2 (SGD)`. */
-export function metricLabel(values: Record<string, SettingValue>): string {
+export function metricLabel(values: Record<string, SettingValue | undefined>): string {
   const metric = values.metric === null || values.metric === undefined ? 'l2' : String(values.metric);
   if (metric === 'l2') return 'l2 (baseline)';
   const parts = [metric];
@@ -104,11 +104,15 @@ export function analyze(runs: readonly LoadedRun[], measure: Measure): Analysis 
     return vals;
   });
   const allKeys = [...new Set(normalized.flatMap((v) => Object.keys(v)))];
-  const varying = allKeys.filter((k) => new Set(normalized.map((v) => JSON.stringify(v[k] ?? null))).size > 1);
+  // A metric parameter varies only if it takes two real values (l2's null does not count: the
+  // direction of every non-l2 run being 'output' is not a difference worth a column).
+  const isMetricKey = (k: string) => (METRIC_KEYS as readonly string[]).includes(k) && k !== 'metric';
+  const distinct = (k: string) => new Set(normalized.map((v) => v[k] ?? null).filter((v) => !(isMetricKey(k) && v === null)).map((v) => JSON.stringify(v)));
+  const varying = allKeys.filter((k) => distinct(k).size > 1);
   const settingKeys = [...METRIC_KEYS.filter((k) => varying.includes(k) || k === 'metric'), ...varying.filter((k) => !(METRIC_KEYS as readonly string[]).includes(k))];
   const contextKeys = settingKeys.filter((k) => !(METRIC_KEYS as readonly string[]).includes(k));
   const common: Record<string, SettingValue> = {};
-  for (const k of allKeys) if (!varying.includes(k)) common[k] = normalized[0][k] ?? null;
+  for (const k of allKeys) if (!varying.includes(k)) common[k] = normalized.map((v) => v[k] ?? null).find((v) => v !== null) ?? null;
 
   const settings = new Map<string, Setting>();
   runs.forEach((run, i) => {

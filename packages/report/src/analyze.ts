@@ -76,7 +76,8 @@ export function correlationSpec(layers: readonly LayerCorrelation[], title: stri
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     data: { values },
-    facet: { field: 'kernel', type: 'nominal', title: null, columns: 3 },
+    facet: { field: 'kernel', type: 'nominal', title: null },
+    columns: 3,
     spec: {
       width: 260,
       height: 170,

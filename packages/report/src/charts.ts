@@ -3,6 +3,7 @@ import { Analysis, SettingRow, metricLabel, runValues } from './aggregate';
 import type { VegaLiteSpec } from './render';
 
 const BASELINE_COLOR = '#222222';
+const STRENGTH_WIDTH = 420;
 /** Colour-blind-safe categorical colours for λ / σ values, in increasing order. */
 const STRENGTH_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#f0e442', '#8c564b'];
 const FORMULATION_DASH: Record<string, number[]> = { exact: [1, 0], paper: [6, 3], '—': [1, 0] };
@@ -149,11 +150,11 @@ function strengthFigure(analysis: Analysis, ctx: ReturnType<typeof contexts>[num
     const baseData = { values: [{ mean, lo: mean - std, hi: mean + std, label: `l2 baseline ${mean.toFixed(2)} ± ${std.toFixed(2)}` }] };
     layers.push({ data: baseData, mark: { type: 'rect', color: '#888888', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } });
     layers.push({ data: baseData, mark: { type: 'rule', color: BASELINE_COLOR, strokeDash: [4, 2] }, encoding: { y: { field: 'mean', type: 'quantitative' } } });
-    layers.push({ data: baseData, mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: BASELINE_COLOR, fontSize: 10 }, encoding: { y: { field: 'mean', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } });
+    layers.push({ data: baseData, mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: BASELINE_COLOR, fontSize: 10 }, encoding: { y: { field: 'mean', type: 'quantitative' }, x: { value: STRENGTH_WIDTH }, text: { field: 'label' } } });
   }
   const x = { field: 'strength', type: 'quantitative', title: 'λ (σ for laplacian-smoothing)', scale: { type: 'log', padding: 28, nice: false }, axis: { values: [...new Set(points.map((p) => p.strength as number))].sort((a, b) => a - b) } };
   const y = { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } };
-  const color = { field: 'method', type: 'nominal', title: 'metric (formulation)', legend: { titleLimit: 300, labelLimit: 300 } };
+  const color = { field: 'method', type: 'nominal', title: 'metric (formulation)', legend: { titleLimit: 300, labelLimit: 300, symbolOpacity: 1 } };
   layers.push({ data: { values: points }, mark: { type: 'point', opacity: 0.5, size: 30 }, encoding: { x, y, color } });
   layers.push({ data: { values: points }, mark: { type: 'errorbar', extent: 'stdev', ticks: true }, encoding: { x, y, color } });
   layers.push({ data: { values: points }, mark: { type: 'line', point: { filled: true, size: 45 } }, encoding: { x, y: { ...y, aggregate: 'mean' }, color } });
@@ -161,7 +162,7 @@ function strengthFigure(analysis: Analysis, ctx: ReturnType<typeof contexts>[num
     name: `strength_${ctx.slug}`,
     title: `final ${m.label} against λ — ${ctx.label}`,
     caption: `Final-epoch ${m.label} against the metric strength (log scale): each seed a hollow dot, the mean a filled dot with ± one standard deviation; the grey band and dashed line are the l2 baseline's mean ± std.`,
-    spec: { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: `final ${m.label} against λ — ${ctx.label}`, width: 420, height: 280, layer: layers, ...axisConfig },
+    spec: { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: `final ${m.label} against λ — ${ctx.label}`, width: STRENGTH_WIDTH, height: 280, layer: layers, ...axisConfig },
   };
 }
 
@@ -186,12 +187,13 @@ function histogramFigure(analysis: Analysis, ctx: ReturnType<typeof contexts>[nu
   return {
     name: `histogram_${ctx.slug}`,
     title: `distribution over seeds — ${ctx.label}`,
-    caption: `Histogram of the final ${m.label} over seeds for each setting (colour) against the l2 baseline (grey), as in the paper's Figure 5; bins are shared by all panels.`,
+    caption: `Histogram of the final ${m.label} over seeds for each setting (colour) against the l2 baseline (grey), as in the paper's Figure 5; bins are shared by all panels, and where both fall in one bin the bars overlap (darker).`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: `final ${m.label} over seeds — ${ctx.label}`,
       data: { values },
-      facet: { field: 'panel', type: 'nominal', title: null, columns: 4, sort: panels.map((p) => p.label) },
+      facet: { field: 'panel', type: 'nominal', title: null, sort: panels.map((p) => p.label) },
+      columns: 4,
       spec: {
         width: 170,
         height: 110,
