@@ -141,28 +141,76 @@ function conv2dInputGradStrided(
   const [sh, sw] = stride;
   const K = Math.ceil(fH / sh);
   const L = Math.ceil(fW / sw);
-  // Wc from W: zero-pad to [K·sh, L·sw], split the phases, flip the tap axes, move (a, b, c) last.
-  const wp = pad(b, filter, [[0, K * sh - fH], [0, L * sw - fW], [0, 0], [0, 0]]);
-  const w6 = reshape(b, wp, [K, sh, L, sw, C, O]);
-  free(b, wp);
-  const wr = reverse(b, w6, [0, 2]);
-  free(b, w6);
-  const wt = transpose(b, wr, [0, 2, 5, 1, 3, 4]); // [K, L, O, sh, sw, C]
-  free(b, wr);
-  const wc = reshape(b, wt, [K, L, O, sh * sw * C]);
-  free(b, wt);
+  const P = sh * sw * C;
+  // Wc[k', l', o, (a·sw + bb)·C + c] = W[a + sh(K−1−k'), bb + sw(L−1−l'), c, o], zero past the edge.
+  // Built by one loop over the (small) filter in the heap; wasm's Reverse is a slow per-element kernel.
+  const wc = b.makeOutput([K, L, O, P], 'float32');
+  {
+    const dst = b.typedArrayFromHeap(wc);
+    const src = b.typedArrayFromHeap(filter);
+    dst.fill(0);
+    for (let i = 0; i < fH; i++) {
+      const a = i % sh;
+      const kk = K - 1 - (i - a) / sh;
+      for (let j = 0; j < fW; j++) {
+        const bb = j % sw;
+        const ll = L - 1 - (j - bb) / sw;
+        const srcTap = (i * fW + j) * C * O;
+        const dstTap = (kk * L + ll) * O * P + (a * sw + bb) * C;
+        for (let c = 0; c < C; c++) {
+          const sRow = srcTap + c * O;
+          for (let o = 0; o < O; o++) dst[dstTap + o * P + c] = src[sRow + o];
+        }
+      }
+    }
+  }
   const uMax = Math.floor((H - 1 + padTop) / sh);
   const vMax = Math.floor((W - 1 + padLeft) / sw);
   const g = conv2d(b, dy, wc, [1, 1], [1, 1], [K - 1, Math.max(0, uMax + 1 - oH)], [L - 1, Math.max(0, vMax + 1 - oW)]);
   free(b, wc);
+  // Interleave the phases and crop in one pass: dx[n, y, x, :] = g[n, u, v, (a·sw + bb)·C : +C]
+  // with y + padTop = u·sh + a and x + padLeft = v·sw + bb (runs of C contiguous floats).
   const [, U, V] = g.shape;
-  const g6 = reshape(b, g, [B, U, V, sh, sw, C]);
+  const out = b.makeOutput([B, H, W, C], 'float32');
+  const dst = b.typedArrayFromHeap(out);
+  const src = b.typedArrayFromHeap(g);
+  let o = 0;
+  for (let n = 0; n < B; n++) {
+    for (let y = 0; y < H; y++) {
+      const yy = y + padTop;
+      const u = Math.floor(yy / sh);
+      const a = yy - u * sh;
+      const rowBase = (n * U + u) * V;
+      for (let x = 0; x < W; x++) {
+        const xx = x + padLeft;
+        const v = Math.floor(xx / sw);
+        const bb = xx - v * sw;
+        const at = (rowBase + v) * P + (a * sw + bb) * C;
+        dst.set(src.subarray(at, at + C), o);
+        o += C;
+      }
+    }
+  }
   free(b, g);
-  const gt = transpose(b, g6, [0, 1, 3, 2, 4, 5]); // [B, U, sh, V, sw, C]
-  free(b, g6);
-  const full = reshape(b, gt, [B, U * sh, V * sw, C]);
-  free(b, gt);
-  return cropHW(b, full, padTop, padLeft, H, W);
+  return out;
+}
+
+/** The spatially flipped filter with in/out channels swapped: [fH, fW, O, C] (one loop in the heap). */
+function flipSwap(b: WasmBackendLike, filter: TensorInfo): TensorInfo {
+  const [fH, fW, C, O] = filter.shape;
+  const out = b.makeOutput([fH, fW, O, C], 'float32');
+  const dst = b.typedArrayFromHeap(out);
+  const src = b.typedArrayFromHeap(filter);
+  for (let i = 0; i < fH; i++) {
+    for (let j = 0; j < fW; j++) {
+      const s0 = ((fH - 1 - i) * fW + (fW - 1 - j)) * C * O;
+      const d0 = (i * fW + j) * O * C;
+      for (let c = 0; c < C; c++) {
+        for (let o = 0; o < O; o++) dst[d0 + o * C + c] = src[s0 + c * O + o];
+      }
+    }
+  }
+  return out;
 }
 
 /** dx for a forward conv2d(x, W) with the given geometry; dy is NHWC, filter is [fH, fW, C, O]. */
@@ -180,10 +228,7 @@ export function conv2dInputGradNHWC(
   if ((stride[0] > 1 || stride[1] > 1) && dil[0] === 1 && dil[1] === 1) {
     return conv2dInputGradStrided(b, dy, filter, H, W, stride, padTop, padLeft);
   }
-  // Flipped, channel-swapped filter: [fH, fW, O, C].
-  const fT = transpose(b, filter, [0, 1, 3, 2]);
-  const wf = reverse(b, fT, [0, 1]);
-  free(b, fT);
+  const wf = flipSwap(b, filter);
   const dx = inputGradCore(b, dy, wf, H, W, stride, dil, padTop, padLeft, conv2d);
   free(b, wf);
   return dx;
