@@ -155,6 +155,8 @@ describe('report: sweep grid and runner', () => {
       const opts = { task: 'classification', axes, outDir: out, extraArgs: ['--epochs', '1'], command: [process.execPath, fake], log: () => undefined };
       const [a, b] = await Promise.all([runSweep(opts), runSweep(opts)]);
       expect(a.failed + b.failed).to.equal(0);
+      expect(a.ran + b.ran).to.equal(6);
+      expect(a.ran + (a.busy ?? 0) + a.skipped).to.equal(6);
       const outs = readCalls().map((c) => path.basename(c[c.indexOf('--out') + 1])).sort();
       expect(outs).to.deep.equal(plan6(out));
       expect(fs.readdirSync(out).filter((f) => f.endsWith('.lock'))).to.deep.equal([]);

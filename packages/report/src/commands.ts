@@ -85,7 +85,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       dryRun: argv.dryRun,
       command: argv.cdg ? argv.cdg.split(' ').filter((s) => s.length > 0) : undefined,
     });
-    if (!argv.dryRun) console.log(`sweep: ${result.total} runs, ${result.skipped} skipped, ${result.ran - result.failed} ran, ${result.failed} failed; index ${path.join(argv.out, 'sweep.json')}`);
+    if (!argv.dryRun) console.log(`sweep: ${result.total} runs, ${result.skipped} skipped, ${result.busy ? `${result.busy} left to other sweeps, ` : ''}${result.ran - result.failed} ran, ${result.failed} failed; index ${path.join(argv.out, 'sweep.json')}`);
     if (result.interrupted) process.exitCode = 130;
     else if (result.failed > 0) process.exitCode = 1;
   },

@@ -66,6 +66,8 @@ export interface SweepResult {
   skipped: number;
   ran: number;
   failed: number;
+  /** Runs left to another sweep process that held them. */
+  busy?: number;
   /** The signal that stopped the sweep early, if one did. */
   interrupted?: NodeJS.Signals;
 }
@@ -254,6 +256,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   let next = 0;
   let finished = 0;
   let failed = 0;
+  let skippedLater = 0;
+  let busy = 0;
   const started = Date.now();
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: NodeJS.Signals | undefined;
@@ -274,6 +278,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       if (!release || state === 'done') {
         release?.();
         entry.status = release ? 'skipped' : 'busy';
+        if (release) skippedLater++;
+        else busy++;
         finished++;
         writeIndex(indexFile, index);
         log(`[${finished}/${todo.length}] ${run.id} ${release ? 'finished meanwhile by another sweep' : 'is being run by another sweep'}; skipped`);
@@ -342,5 +348,5 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     writeIndex(indexFile, index);
     log(`sweep: interrupted by ${interrupted} after ${finished} of ${todo.length} runs; run the same command again to continue`);
   }
-  return { index, total: plan.length, skipped, ran: finished, failed, interrupted };
+  return { index, total: plan.length, skipped: skipped + skippedLater, busy, ran: finished - skippedLater - busy, failed, interrupted };
 }
