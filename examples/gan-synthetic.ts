@@ -8,7 +8,7 @@ import { selectBackend } from '@cdg/backend';
 import { syntheticStreetScenes } from '@cdg/data';
 import { layerGradientNorms, sampleEvery } from '@cdg/hook';
 import { train, type CommonTrainConfig } from '@cdg/trainer';
-import { GanAdapter, randomConvFeatureExtractor } from '@cdg/gan';
+import { GanAdapter, GAN_CONV_LAYER_TYPES, randomConvFeatureExtractor } from '@cdg/gan';
 
 async function main(): Promise<void> {
   const out = process.argv[2] ?? 'runs/gan-synthetic-example';
@@ -21,14 +21,15 @@ async function main(): Promise<void> {
     generator: { ngf: 8, spadeHidden: 32 }, // SPADE: ngf 64, hidden 128 at 256×512
     discriminator: { ndf: 16, layers: 4, scales: 2 },
     optimizers: {
-      // The paper's SGD (momentum 0.9, weight decay 5e-4): G 1e-4, D 4e-4. Sobolev on G, re-weighted L2 on D.
+      // The paper's SGD (momentum 0.9, weight decay 5e-4): G 1e-4, D 4e-4. Sobolev on G, re-weighted L2 on D,
+      // on Conv2D kernels and on the raw kernels of the spectrally normalized convs.
       generator: {
         optimizer: 'momentum', learningRate: 1e-4, momentum: 0.9, weightDecay: 5e-4,
-        rules: [{ name: 'G conv kernels', layerType: 'Conv2D', weight: 'kernel', metric: 'sobolev', lambda: 1 }],
+        rules: [{ name: 'G conv kernels', layerType: [...GAN_CONV_LAYER_TYPES], weight: 'kernel', metric: 'sobolev', lambda: 1 }],
       },
       discriminator: {
         optimizer: 'momentum', learningRate: 4e-4, momentum: 0.9, weightDecay: 5e-4,
-        rules: [{ name: 'D conv kernels', layerType: 'Conv2D', weight: 'kernel', metric: 'reweighted-l2', lambda: 1, formulation: 'paper' }],
+        rules: [{ name: 'D conv kernels', layerType: [...GAN_CONV_LAYER_TYPES], weight: 'kernel', metric: 'reweighted-l2', lambda: 1, formulation: 'paper' }],
       },
     },
     container, // the two child containers are created under this one
