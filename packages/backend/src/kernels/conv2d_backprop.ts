@@ -5,13 +5,16 @@
 // convolution of xᵀ = x[c,h,w,b] with dyᵀ = dy[p,q,b,o], stride 1 and dilation s (the forward
 // stride). Its output is [c, fH, fW, o]; transposing gives the filter layout.
 //
-// Input gradient: dx = the stride-1 correlation of dy (zero-interleaved by the forward stride)
-// with the spatially flipped filter whose in/out channels are swapped, padded by fH−1−padTop.
+// Input gradient: dx = the stride-1 correlation of dy with the spatially flipped filter whose
+// in/out channels are swapped, padded by fH−1−padTop. For a forward stride s > 1 all s×s output
+// phases come from one stride-1 convolution with a phase-stacked filter (conv2dInputGradStrided),
+// instead of correlating a zero-interleaved dy. The small filters and the phase interleave are
+// built by loops over the wasm heap (wasm's Reverse and rank-6 Transpose were the bottleneck).
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { TensorInfo, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import {
-  WasmBackendLike, Pair, conv2d, cropHW, free, pad, reshape, reverse, transpose,
+  WasmBackendLike, Pair, conv2d, cropHW, free, pad, reshape, transpose,
 } from './wasm_ops';
 
 type Conv2DPad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
