@@ -4,7 +4,7 @@
 // basis images (a dense matrix); max-pool's is checked by a hand loop (first maximum wins).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { selectBackend } from '@cdg/backend';
+import { registerCpuGradientFixes, selectBackend } from '@cdg/backend';
 import { expectSameOnWasmAndCpu, rand, relErr, runOn } from './helpers';
 
 /** The adjoint of the linear map f (computed on cpu from f's forward op), applied to w. */
@@ -55,6 +55,20 @@ describe('backend: wasm resize and max-pool gradients are the exact adjoints', f
       expect(relErr(got.data, ref)).to.be.at.most(1e-5);
     });
   }
+
+  it('with registerCpuGradientFixes() the cpu backend\'s resize gradients are the exact adjoints too', async () => {
+    registerCpuGradientFixes();
+    for (const [name, shape, size, kind, ac, hp] of resizeCases) {
+      const f = (x: tf.Tensor) => kind === 'nearest'
+        ? tf.image.resizeNearestNeighbor(x as tf.Tensor4D, size, ac, hp)
+        : tf.image.resizeBilinear(x as tf.Tensor4D, size, ac, hp);
+      const dy = rand([shape[0], size[0], size[1], shape[3]], 1);
+      const ref = await adjointByBasis(shape, f, dy.data);
+      const got = (await runOn('cpu', [rand(shape, 2), dy], (x, w) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x)))[0];
+      expect(got.shape, name).to.deep.equal(shape);
+      expect(relErr(got.data, ref), name).to.be.at.most(1e-5);
+    }
+  });
 
   it('resize forward ops agree between wasm and cpu (the adjoint references use the cpu forward)', async () => {
     for (const [, shape, size, kind, ac, hp] of resizeCases) {

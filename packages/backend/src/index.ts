@@ -7,4 +7,6 @@ export {
   BACKEND_PREFERENCES,
 } from './select';
 export type { BackendPreference, BackendSelection, SelectBackendOptions } from './select';
-export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, wasmTrainingKernels } from './kernels/index';
+export {
+  registerWasmTrainingKernels, wasmTrainingKernelsRegistered, wasmTrainingKernels, registerCpuGradientFixes, cpuGradientFixes,
+} from './kernels/index';

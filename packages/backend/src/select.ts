@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // Training needs the gradient registry; tfjs-core alone does not fill it.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { registerWasmTrainingKernels } from './kernels/index';
+import { registerCpuGradientFixes, registerWasmTrainingKernels } from './kernels/index';
 
 export type BackendPreference = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
@@ -33,7 +33,7 @@ export interface BackendSelection {
   source: 'argument' | 'env' | 'default';
   /** Faster candidates that were tried and skipped, with the reason. */
   skipped: { candidate: Candidate; reason: string }[];
-  /** Kernels registered on wasm (when chosen === 'wasm'). */
+  /** Kernels registered: the wasm pack (chosen === 'wasm') or the cpu resize-gradient fixes (chosen === 'cpu'). */
   kernelsRegistered: string[];
 }
 
@@ -104,6 +104,7 @@ async function tryCandidate(
   }
   if (!ok) return `the ${c} backend failed to initialise`;
   if (c === 'wasm') kernels.push(...registerWasmTrainingKernels());
+  if (c === 'cpu') kernels.push(...registerCpuGradientFixes());
   return null;
 }
 

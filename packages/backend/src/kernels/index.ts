@@ -6,7 +6,10 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_backprop';
 import { depthwiseConv2dNativeBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig } from './depthwise_backprop';
 import { unsortedSegmentSumConfig } from './segment';
-import { maxPoolGradConfig, resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './resize_pool_grads';
+import {
+  cpuResizeBilinearGradConfig, cpuResizeNearestNeighborGradConfig, maxPoolGradConfig, resizeBilinearGradConfig,
+  resizeNearestNeighborGradConfig,
+} from './resize_pool_grads';
 import { sliceConfig, tileConfig } from './copy_ops';
 import { rememberStock } from './wasm_ops';
 
@@ -46,4 +49,24 @@ export function registerWasmTrainingKernels(): string[] {
 /** Whether registerWasmTrainingKernels() has run in this process. */
 export function wasmTrainingKernelsRegistered(): boolean {
   return registered;
+}
+
+/** Corrected kernels for the cpu backend (its resize gradients are wrong in tfjs 4.22). */
+export const cpuGradientFixes: readonly KernelConfig[] = [cpuResizeNearestNeighborGradConfig, cpuResizeBilinearGradConfig];
+
+let cpuFixed = false;
+
+/**
+ * Replaces the cpu backend's ResizeNearestNeighborGrad and ResizeBilinearGrad with exact adjoints
+ * of the forward ops (idempotent; selectBackend calls it when it picks cpu). Returns the names.
+ */
+export function registerCpuGradientFixes(): string[] {
+  const names = cpuGradientFixes.map((k) => k.kernelName);
+  if (cpuFixed) return names;
+  for (const k of cpuGradientFixes) {
+    if (tf.getKernel(k.kernelName, 'cpu') !== undefined) tf.unregisterKernel(k.kernelName, 'cpu');
+    tf.registerKernel(k);
+  }
+  cpuFixed = true;
+  return names;
 }

@@ -1,4 +1,5 @@
-// Replacements for three wasm 4.22 gradient kernels that give wrong results:
+// Replacements for three wasm 4.22 gradient kernels that give wrong results (the two resize ones
+// also for the cpu backend, whose versions are wrong too):
 //  - MaxPoolGrad: wrong with 'same' padding, and sends ties to the last maximum (TF: the first);
 //  - ResizeNearestNeighborGrad and ResizeBilinearGrad: ignore halfPixelCenters, and the nearest
 //    one disagrees with its own forward op on multi-channel inputs.
@@ -30,18 +31,14 @@ function nearestIndex(r: number, ratio: number, inSize: number, alignCorners: bo
   return i;
 }
 
-function resizeNearestNeighborGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: ResizeAttrs }): TensorInfo {
-  const { inputs: { images, dy }, backend: b, attrs } = args;
-  const [B, inH, inW, C] = images.shape;
-  const [, outH, outW] = dy.shape;
+/** dx (zeroed by the caller) += the adjoint of nearest-neighbour resize applied to g. */
+function nearestGradInto(dx: tf.TypedArray, g: tf.TypedArray, images: number[], dyShape: number[], attrs: ResizeAttrs): void {
+  const [B, inH, inW, C] = images;
+  const [, outH, outW] = dyShape;
   const half = attrs.halfPixelCenters === true;
   const [rr, rc] = ratios(inH, inW, outH, outW, attrs.alignCorners);
   const rows = Int32Array.from({ length: outH }, (_, r) => nearestIndex(r, rr, inH, attrs.alignCorners, half));
   const cols = Int32Array.from({ length: outW }, (_, c) => nearestIndex(c, rc, inW, attrs.alignCorners, half));
-  const out = b.makeOutput(images.shape, 'float32');
-  const dx = b.typedArrayFromHeap(out);
-  dx.fill(0);
-  const g = b.typedArrayFromHeap(dy);
   let src = 0;
   for (let n = 0; n < B; n++) {
     for (let r = 0; r < outH; r++) {
@@ -52,13 +49,40 @@ function resizeNearestNeighborGrad(args: { inputs: { images: TensorInfo; dy: Ten
       }
     }
   }
-  return out;
 }
 
-function resizeBilinearGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: ResizeAttrs }): TensorInfo {
-  const { inputs: { images, dy }, backend: b, attrs } = args;
-  const [B, inH, inW, C] = images.shape;
-  const [, outH, outW] = dy.shape;
+type ResizeGradArgs = { inputs: { images: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: ResizeAttrs };
+
+function onWasm(into: typeof nearestGradInto) {
+  return (args: ResizeGradArgs): TensorInfo => {
+    const { inputs: { images, dy }, backend: b, attrs } = args;
+    const out = b.makeOutput(images.shape, 'float32');
+    const dx = b.typedArrayFromHeap(out);
+    dx.fill(0);
+    into(dx, b.typedArrayFromHeap(dy), images.shape, dy.shape, attrs);
+    return out;
+  };
+}
+
+/** The cpu backend's view of its data (MathBackendCPU). */
+interface CpuBackendLike {
+  data: { get(dataId: object): { values: tf.TypedArray } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): TensorInfo;
+}
+
+function onCpu(into: typeof nearestGradInto) {
+  return (args: { inputs: { images: TensorInfo; dy: TensorInfo }; backend: CpuBackendLike; attrs: ResizeAttrs }): TensorInfo => {
+    const { inputs: { images, dy }, backend: b, attrs } = args;
+    const dx = new Float32Array(images.shape.reduce((p, q) => p * q, 1));
+    into(dx, b.data.get(dy.dataId).values, images.shape, dy.shape, attrs);
+    return b.makeTensorInfo(images.shape, 'float32', dx);
+  };
+}
+
+/** dx (zeroed by the caller) += the adjoint of bilinear resize applied to g. */
+function bilinearGradInto(dx: tf.TypedArray, g: tf.TypedArray, images: number[], dyShape: number[], attrs: ResizeAttrs): void {
+  const [B, inH, inW, C] = images;
+  const [, outH, outW] = dyShape;
   const half = attrs.halfPixelCenters === true;
   const [rr, rc] = ratios(inH, inW, outH, outW, attrs.alignCorners);
   // Per output row/col: the two source indices and the interpolation weight of the second.
@@ -76,10 +100,6 @@ function resizeBilinearGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo
   };
   const R = axis(outH, rr, inH);
   const K = axis(outW, rc, inW);
-  const out = b.makeOutput(images.shape, 'float32');
-  const dx = b.typedArrayFromHeap(out);
-  dx.fill(0);
-  const g = b.typedArrayFromHeap(dy);
   let src = 0;
   for (let n = 0; n < B; n++) {
     for (let r = 0; r < outH; r++) {
@@ -107,7 +127,6 @@ function resizeBilinearGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo
       }
     }
   }
-  return out;
 }
 
 interface PoolAttrs {
@@ -169,13 +188,29 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
 export const resizeNearestNeighborGradConfig: KernelConfig = {
   kernelName: tf.ResizeNearestNeighborGrad,
   backendName: 'wasm',
-  kernelFunc: resizeNearestNeighborGrad as unknown as KernelFunc,
+  kernelFunc: onWasm(nearestGradInto) as unknown as KernelFunc,
 };
 
 export const resizeBilinearGradConfig: KernelConfig = {
   kernelName: tf.ResizeBilinearGrad,
   backendName: 'wasm',
-  kernelFunc: resizeBilinearGrad as unknown as KernelFunc,
+  kernelFunc: onWasm(bilinearGradInto) as unknown as KernelFunc,
+};
+
+/**
+ * The same two adjoints for the cpu backend, whose own ResizeNearestNeighborGrad (multi-channel
+ * upsampling) and ResizeBilinearGrad (halfPixelCenters; non-square shapes throw) are wrong in 4.22.
+ */
+export const cpuResizeNearestNeighborGradConfig: KernelConfig = {
+  kernelName: tf.ResizeNearestNeighborGrad,
+  backendName: 'cpu',
+  kernelFunc: onCpu(nearestGradInto) as unknown as KernelFunc,
+};
+
+export const cpuResizeBilinearGradConfig: KernelConfig = {
+  kernelName: tf.ResizeBilinearGrad,
+  backendName: 'cpu',
+  kernelFunc: onCpu(bilinearGradInto) as unknown as KernelFunc,
 };
 
 export const maxPoolGradConfig: KernelConfig = {
