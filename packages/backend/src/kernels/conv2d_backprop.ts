@@ -129,7 +129,7 @@ export function inputGradCore(
  * (zero past the filter edge), followed by a reshape/transpose that interleaves the phases.
  * FLOPs: ⌈fH/s⌉⌈fW/s⌉·s² per dx element instead of fH·fW for the zero-interleaved form.
  */
-function conv2dInputGradStrided(
+function conv2dInputGradStacked(
   b: WasmBackendLike,
   dy: TensorInfo,
   filter: TensorInfo,
@@ -198,6 +198,81 @@ function conv2dInputGradStrided(
   return out;
 }
 
+/**
+ * Strided input gradient, one exact convolution per output phase (a, bb): the phase's taps
+ * W[a + s·k, bb + s·l] flipped and channel-swapped, a stride-1 conv of dy, and a scatter of the
+ * result into rows/cols ≡ a, bb (mod s) of dx. Exactly fH·fW multiply-adds per (dy pixel, c, o);
+ * used when s does not divide the filter size, where the stacked form would multiply zeros
+ * (16 instead of 9 per 2×2 block for a 3×3 filter at stride 2).
+ */
+function conv2dInputGradPhases(
+  b: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  H: number,
+  W: number,
+  stride: Pair,
+  padTop: number,
+  padLeft: number,
+): TensorInfo {
+  const [fH, fW, C, O] = filter.shape;
+  const [B, oH, oW] = dy.shape;
+  const [sh, sw] = stride;
+  const out = b.makeOutput([B, H, W, C], 'float32');
+  b.typedArrayFromHeap(out).fill(0);
+  for (let a = 0; a < sh; a++) {
+    const Ka = Math.ceil((fH - a) / sh); // filter rows i ≡ a (mod sh)
+    const uMax = Math.floor((H - 1 + padTop - a) / sh); // last dy-row block that lands in dx
+    if (Ka <= 0 || uMax < 0) continue;
+    for (let bb = 0; bb < sw; bb++) {
+      const Lb = Math.ceil((fW - bb) / sw);
+      const vMax = Math.floor((W - 1 + padLeft - bb) / sw);
+      if (Lb <= 0 || vMax < 0) continue;
+      // Phase filter Wab[k', l', o, c] = W[a + sh(Ka−1−k'), bb + sw(Lb−1−l'), c, o]: flipped taps of
+      // this phase, in/out channels swapped. Built by a loop over the (small) filter in the heap.
+      const wab = b.makeOutput([Ka, Lb, O, C], 'float32');
+      {
+        const dst = b.typedArrayFromHeap(wab);
+        const src = b.typedArrayFromHeap(filter);
+        for (let k = 0; k < Ka; k++) {
+          const i = a + sh * (Ka - 1 - k);
+          for (let l = 0; l < Lb; l++) {
+            const j = bb + sw * (Lb - 1 - l);
+            const s0 = (i * fW + j) * C * O;
+            const d0 = (k * Lb + l) * O * C;
+            for (let c = 0; c < C; c++) {
+              for (let o = 0; o < O; o++) dst[d0 + o * C + c] = src[s0 + c * O + o];
+            }
+          }
+        }
+      }
+      // g[n, u, v] = Σ_{k,l} dy[n, u − k, v − l] · W[a + sh·k, bb + sw·l]  (u ∈ [0, uMax], v ∈ [0, vMax])
+      const g = conv2d(b, dy, wab, [1, 1], [1, 1], [Ka - 1, Math.max(0, uMax + 1 - oH)], [Lb - 1, Math.max(0, vMax + 1 - oW)]);
+      free(b, wab);
+      // Scatter: dx[n, u·sh + a − padTop, v·sw + bb − padLeft, :] = g[n, u, v, :].
+      const [, U, V] = g.shape;
+      const dst = b.typedArrayFromHeap(out);
+      const src = b.typedArrayFromHeap(g);
+      const uLo = Math.max(0, Math.ceil((padTop - a) / sh));
+      const vLo = Math.max(0, Math.ceil((padLeft - bb) / sw));
+      for (let n = 0; n < B; n++) {
+        for (let u = uLo; u <= uMax; u++) {
+          const y = u * sh + a - padTop;
+          const sRow = (n * U + u) * V;
+          const dRow = (n * H + y) * W;
+          for (let v = vLo; v <= vMax; v++) {
+            const x = v * sw + bb - padLeft;
+            const at = (sRow + v) * C;
+            dst.set(src.subarray(at, at + C), (dRow + x) * C);
+          }
+        }
+      }
+      free(b, g);
+    }
+  }
+  return out;
+}
+
 /** The spatially flipped filter with in/out channels swapped: [fH, fW, O, C] (one loop in the heap). */
 function flipSwap(b: WasmBackendLike, filter: TensorInfo): TensorInfo {
   const [fH, fW, C, O] = filter.shape;
@@ -229,7 +304,11 @@ export function conv2dInputGradNHWC(
   padLeft: number,
 ): TensorInfo {
   if ((stride[0] > 1 || stride[1] > 1) && dil[0] === 1 && dil[1] === 1) {
-    return conv2dInputGradStrided(b, dy, filter, H, W, stride, padTop, padLeft);
+    const [fH, fW] = filter.shape;
+    const exact = fH % stride[0] === 0 && fW % stride[1] === 0;
+    return exact
+      ? conv2dInputGradStacked(b, dy, filter, H, W, stride, padTop, padLeft)
+      : conv2dInputGradPhases(b, dy, filter, H, W, stride, padTop, padLeft);
   }
   const wf = flipSwap(b, filter);
   const dx = inputGradCore(b, dy, wf, H, W, stride, dil, padTop, padLeft, conv2d);
