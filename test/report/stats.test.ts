@@ -50,6 +50,8 @@ describe('report statistics', () => {
     expect(pairedTest([2, 3, 5], [1, 1, 1]).wilcoxonPValue).to.be.closeTo(0.25, 1e-9);
     // Differences 1, −2, 3, 4, 5: W− = 2; subsets of {1..5} with sum ≤ 2 are {}, {1}, {2} → p = 2·3/32.
     expect(pairedTest([2, -1, 4, 5, 6], [1, 1, 1, 1, 1]).wilcoxonPValue).to.be.closeTo(6 / 32, 1e-9);
+    // Differences −3, +2, +1: W+ = W− = 3, the centre of the distribution: p = 1 (not 2·5/8).
+    expect(pairedTest([0, 3, 2], [3, 1, 1]).wilcoxonPValue).to.equal(1);
   });
 
   it('undefined tests are NaN, not a made-up number; bad input is named', () => {

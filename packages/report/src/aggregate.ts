@@ -109,7 +109,10 @@ export function analyze(runs: readonly LoadedRun[], measure: Measure): Analysis 
   const isMetricKey = (k: string) => (METRIC_KEYS as readonly string[]).includes(k) && k !== 'metric';
   const distinct = (k: string) => new Set(normalized.map((v) => v[k] ?? null).filter((v) => !(isMetricKey(k) && v === null)).map((v) => JSON.stringify(v)));
   const varying = allKeys.filter((k) => distinct(k).size > 1);
-  const settingKeys = [...METRIC_KEYS.filter((k) => varying.includes(k) || k === 'metric'), ...varying.filter((k) => !(METRIC_KEYS as readonly string[]).includes(k))];
+  // Context columns: dataset first, then batch size, then the rest in config order.
+  const contextOrder = (k: string) => (k === 'dataset' ? 0 : k === 'batchSize' ? 1 : 2);
+  const otherVarying = varying.filter((k) => !(METRIC_KEYS as readonly string[]).includes(k)).sort((a, b) => contextOrder(a) - contextOrder(b));
+  const settingKeys = [...METRIC_KEYS.filter((k) => varying.includes(k) || k === 'metric'), ...otherVarying];
   const contextKeys = settingKeys.filter((k) => !(METRIC_KEYS as readonly string[]).includes(k));
   const common: Record<string, SettingValue> = {};
   for (const k of allKeys) if (!varying.includes(k)) common[k] = normalized.map((v) => v[k] ?? null).find((v) => v !== null) ?? null;

@@ -88,7 +88,8 @@ export function pairedTest(method: readonly number[], baseline: readonly number[
   let wilcoxonPValue = NaN;
   if (diffs.some((d) => d !== 0)) {
     try {
-      wilcoxonPValue = wilcoxon(Array.from(method), Array.from(baseline), { alternative: 'two-sided' }).pValue;
+      // @stdlib doubles the one-sided exact p without capping it (W+ = W− with 3 pairs gives 1.25).
+      wilcoxonPValue = Math.min(1, wilcoxon(Array.from(method), Array.from(baseline), { alternative: 'two-sided' }).pValue);
     } catch {
       wilcoxonPValue = NaN;
     }
