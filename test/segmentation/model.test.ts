@@ -12,11 +12,13 @@ import {
   DECODER_LAYER_PATTERN,
   ENCODER_LAYER_PATTERN,
   loadEncoderWeights,
+  recomputeBatchNormStatistics,
   readTfjsWeights,
   saveWeights,
   segmentationHookRules,
 } from '@cdg/segmentation';
 import { createHookedOptimizer } from '@cdg/trainer';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 /** UNet decoder + head trainable parameters, counted from the architecture description. */
 function decoderTrainable(classes: number): number {
@@ -118,6 +120,30 @@ describe('segmentation model: UNet with a ResNet-50 encoder', () => {
       c.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('precise BN sets moving mean and variance to the population statistics of each BN input', async () => {
+    const input = tfl.input({ shape: [6, 6, 2] });
+    const conv = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.heNormal({ seed: 4 }) });
+    const bn = tfl.layers.batchNormalization({ momentum: 0.9 });
+    const m = tfl.model({ inputs: input, outputs: bn.apply(conv.apply(input)) as tfl.SymbolicTensor });
+    const convOnly = tfl.model({ inputs: input, outputs: conv.output as tfl.SymbolicTensor });
+    const batches = [tf.randomNormal([4, 6, 6, 2], 1, 2, 'float32', 1), tf.randomNormal([4, 6, 6, 2], -1, 1, 'float32', 2)] as tf.Tensor4D[];
+    const before = tf.memory().numTensors;
+    expect(await recomputeBatchNormStatistics(m, batches)).to.equal(8);
+    expect(tf.memory().numTensors).to.equal(before);
+    // independent: the conv outputs of all 8 images, mean and (population) variance per channel in float64
+    const outs = batches.map((b) => convOnly.predict(b) as tf.Tensor);
+    const values = outs.flatMap((o) => Array.from(o.dataSync()));
+    for (let c = 0; c < 3; c++) {
+      const v = values.filter((_, i) => i % 3 === c);
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+      expect(bn.getWeights()[2].dataSync()[c]).to.be.closeTo(mean, 1e-4);
+      expect(bn.getWeights()[3].dataSync()[c]).to.be.closeTo(variance, 1e-3 * Math.max(1, variance));
+    }
+    tf.dispose([...batches, ...outs]);
+    m.dispose();
   });
 
   it('default hook rules transform every conv kernel, transposed convs along their own output axis (2); --hook-scope encoder leaves the decoder alone', () => {

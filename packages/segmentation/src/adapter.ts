@@ -11,6 +11,7 @@ import {
   type SegmentationSplit,
 } from '@cdg/data';
 import { createHookedOptimizer, describeOptimizerHook, hookRulesFromConfig, type HookRuleConfig, type Metrics, type OptimizerSlot, type TaskAdapter, type TaskContext } from '@cdg/trainer';
+import { recomputeBatchNormStatistics } from './batchnorm';
 import { ConfusionMatrix } from './confusion';
 import { pixelCrossEntropy, pixelCrossEntropySum } from './loss';
 import { buildUNetResNet50, DECODER_LAYER_PATTERN, ENCODER_LAYER_PATTERN } from './model';
@@ -37,6 +38,8 @@ export interface SegmentationOptions {
   /** Train on the first N training images (0 = all). */
   trainLimit: number;
   evalBatchSize: number;
+  /** Training images (no augmentation) whose statistics replace the batch-norm moving averages before each evaluation ("precise BN"); 0 = keep the moving averages. */
+  preciseBn: number;
   /** Validation images drawn as image | truth | prediction PNGs after each epoch. */
   predictionImages: number;
   /** Which layers' convolution kernels the metric transforms. */
@@ -60,6 +63,7 @@ export function defaultSegmentationOptions(dataset: string): SegmentationOptions
     trainEvalLimit: voc ? 300 : 32,
     trainLimit: 0,
     evalBatchSize: voc ? 4 : 16,
+    preciseBn: voc ? 200 : 64,
     predictionImages: 3,
     hookScope: 'all',
     syntheticTrainSize: 256,
@@ -220,7 +224,27 @@ export class SegmentationAdapter implements TaskAdapter<SegmentationTensorBatch>
     return { loss: count > 0 ? lossSum / count : NaN, miou: confusion.meanIoU(), pixelAccuracy: confusion.pixelAccuracy(), confusion };
   }
 
+  /** Replaces the batch-norm moving statistics by those of the first `preciseBn` training images (see recomputeBatchNormStatistics). */
+  async recomputeBatchNorm(): Promise<number> {
+    const n = Math.min(this.options.preciseBn, this.trainIndices.length);
+    if (n <= 0) return 0;
+    const S = this.options.imageSize;
+    const self = this;
+    async function* images(): AsyncGenerator<tf.Tensor4D> {
+      for await (const b of segmentationBatches(self.source, 'train', { batchSize: self.options.evalBatchSize, height: S, width: S, augment: false, indices: self.trainIndices.slice(0, n) })) {
+        const x = tf.tensor4d(b.images, [b.size, S, S, 3]);
+        try {
+          yield x;
+        } finally {
+          x.dispose();
+        }
+      }
+    }
+    return recomputeBatchNormStatistics(this.model, images());
+  }
+
   async evaluate(): Promise<Metrics> {
+    await this.recomputeBatchNorm();
     const val = await this.evaluateSplit('val', this.valIndices);
     const out: Metrics = { loss: val.loss, miou: val.miou, pixelAccuracy: val.pixelAccuracy };
     if (this.trainEvalIndices.length > 0) {

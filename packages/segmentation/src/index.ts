@@ -2,6 +2,7 @@
 // and the task adapter `cdg train segmentation` loads.
 export * from './model';
 export * from './loss';
+export * from './batchnorm';
 export * from './confusion';
 export * from './weights';
 export { predictionStrip } from './render';
