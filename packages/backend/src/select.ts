@@ -3,8 +3,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-// Training needs the gradient registry; tfjs-core alone does not fill it.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Training needs the gradient registry, which tfjs-core's CommonJS bundle does not fill (its
+// dist/register_all_gradients.js is an ES module that plain Node cannot require). The CommonJS
+// bundle of tfjs-layers registers every tfjs-core gradient when loaded.
+import '@tensorflow/tfjs-layers';
 import { registerCpuGradientFixes, registerWasmTrainingKernels } from './kernels/index';
 
 export type BackendPreference = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
