@@ -16,16 +16,19 @@ export interface Figure {
   spec: VegaLiteSpec;
 }
 
+/** λ (σ for laplacian-smoothing) of a setting, from the run config when it is the same for every run. */
 function strengthOf(row: SettingRow): number | null {
-  const v = row.setting.values.lambda ?? row.setting.values.sigma;
+  const cfg = row.setting.runs[0]?.config ?? {};
+  const key = row.setting.values.metric === 'laplacian-smoothing' ? 'sigma' : 'lambda';
+  const v = row.setting.values[key] ?? cfg[key];
   return typeof v === 'number' ? v : null;
 }
 
 function strengthLabel(row: SettingRow): string {
   if (row.isBaseline) return 'l2 (baseline)';
-  if (typeof row.setting.values.lambda === 'number') return `λ=${row.setting.values.lambda}`;
-  if (typeof row.setting.values.sigma === 'number') return `σ=${row.setting.values.sigma}`;
-  return 'default';
+  const v = strengthOf(row);
+  if (v === null) return 'default';
+  return `${row.setting.values.metric === 'laplacian-smoothing' ? 'σ' : 'λ'}=${v}`;
 }
 
 function contexts(analysis: Analysis): { key: string; label: string; slug: string; rows: SettingRow[] }[] {
