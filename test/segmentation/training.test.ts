@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@cdg/backend';
 import { SyntheticShapesDataset } from '@cdg/data';
-import { SegmentationAdapter, defaultSegmentationOptions, segmentationOptions, segmentationTask } from '@cdg/segmentation';
+import { SegmentationAdapter, batchNormWarning, deepestBatchNormSamples, defaultSegmentationOptions, segmentationOptions, segmentationTask } from '@cdg/segmentation';
 import type { CommonTrainConfig } from '@cdg/trainer';
 
 const config = {
@@ -88,5 +88,24 @@ describe('segmentation adapter: training on wasm', () => {
     const ctx = (over: Record<string, unknown>) => ({ config: { ...config, ...over }, outDir, log: () => undefined });
     await segmentationTask.create(ctx({ dataset: 'voc' })).then(() => expect.fail('created voc without --data-dir'), (e: Error) => expect(e.message).to.match(/--data-dir is required for --dataset voc/));
     await segmentationTask.create(ctx({ dataset: 'cityscapes' })).then(() => expect.fail('accepted cityscapes'), (e: Error) => expect(e.message).to.match(/dataset must be one of synthetic, voc/));
+  });
+
+  it('warns when the stride-32 batch norms would see fewer than 8 values per channel (batch 2 at 32×32: 2)', async () => {
+    expect(deepestBatchNormSamples(2, 32)).to.equal(2);
+    expect(deepestBatchNormSamples(2, 64)).to.equal(8);
+    expect(deepestBatchNormSamples(8, 64)).to.equal(32);
+    expect(deepestBatchNormSamples(1, 320)).to.equal(100);
+    expect(batchNormWarning(2, 32)).to.match(/--batch-size 2 at --image-size 32 leaves the stride-32 batch norms 2 value\(s\) per channel/);
+    expect(batchNormWarning(4, 32)).to.match(/4 value\(s\)/);
+    expect(batchNormWarning(2, 64)).to.equal(null);
+    expect(batchNormWarning(8, 32)).to.equal(null);
+    const before = tf.memory().numTensors;
+    for (const [batchSize, imageSize, warned] of [[2, 32, true], [8, 64, false]] as const) {
+      const lines: string[] = [];
+      const a = await segmentationTask.create({ config: { ...config, batchSize, imageSize, widthMultiplier: 1 / 16, syntheticTrainSize: 8, syntheticValSize: 2 }, outDir, log: (l: string) => lines.push(l) });
+      a.dispose();
+      expect(lines.some((l) => /warning: --batch-size/.test(l)), lines.join('\n')).to.equal(warned);
+    }
+    expect(tf.memory().numTensors).to.equal(before);
   });
 });

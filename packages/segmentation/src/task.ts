@@ -64,8 +64,8 @@ export const segmentationTask: TaskDefinition = {
     'prediction-images': { type: 'number', describe: 'validation images drawn as image | truth | prediction PNGs after each epoch (default 3)' },
     'hook-scope': { type: 'string', describe: 'which convolution kernels the metric transforms (default all)', choices: ['all', 'encoder', 'decoder'] },
     'encoder-weights': { type: 'string', describe: 'tfjs weights folder (model.json + shards, Keras ResNet50 layer names) to initialise the encoder; default: from scratch' },
-    'synthetic-train-size': { type: 'number', describe: 'images in the synthetic training split (default 256)' },
-    'synthetic-val-size': { type: 'number', describe: 'images in the synthetic validation split (default 32)' },
+    'synthetic-train-size': { type: 'number', describe: 'images in the synthetic training split (default 512)' },
+    'synthetic-val-size': { type: 'number', describe: 'images in the synthetic validation split (default 128)' },
   },
   defaults: { dataset: 'synthetic', optimizer: 'sgd', lr: 7e-3, momentum: 0.9, weightDecay: 0, batchSize: 2, epochs: 1 },
   async create(ctx) {
