@@ -4,11 +4,14 @@
 //
 //   node --import tsx examples/segmentation-synthetic.ts [steps] [metric]      (defaults: 60 sobolev)
 //
+// 60 steps is a smoke test; in docs/segmentation.md this setting (momentum SGD, lr 0.05, batch 8,
+// 64×64) passes the baseline after about 1000 steps and reaches val mIoU ≈ 0.2–0.3 after 1500–2000.
+//
 // Outputs land in runs/segmentation-synthetic-<metric>/ (metrics.json, checkpoint, prediction PNGs).
 import 'reflect-metadata';
 import { selectBackend } from '@cdg/backend';
 import { segmentationBatches, SyntheticShapesDataset } from '@cdg/data';
-import { ConfusionMatrix, segmentationTask } from '@cdg/segmentation';
+import { ConfusionMatrix, defaultSegmentationOptions, segmentationTask } from '@cdg/segmentation';
 import { train, type CommonTrainConfig } from '@cdg/trainer';
 
 async function main(): Promise<void> {
@@ -19,8 +22,10 @@ async function main(): Promise<void> {
   const config: CommonTrainConfig & Record<string, unknown> = {
     task: 'segmentation',
     dataset: 'synthetic',
-    optimizer: 'sgd', // the paper's segmentation setting: SGD, lr 7e-3, batch 2
-    lr: 7e-3,
+    // the paper's VOC setting is SGD, lr 7e-3, batch 2; on 64×64 synthetic images batch 2 leaves the
+    // stride-32 batch norms 8 values per channel and learns far slower, so batch 8 with momentum
+    optimizer: 'momentum',
+    lr: 0.05,
     momentum: 0.9,
     weightDecay: 0,
     metric,
@@ -29,7 +34,7 @@ async function main(): Promise<void> {
     formulation: 'exact',
     direction: 'output',
     mix: 0,
-    batchSize: 2,
+    batchSize: 8,
     epochs: 1,
     maxSteps: steps,
     lrSchedule: 'constant',
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   }
 
   // the trivial baseline: predict background (class 0) everywhere
-  const source = new SyntheticShapesDataset({ size: 64 });
+  const source = new SyntheticShapesDataset({ size: 64, valSize: defaultSegmentationOptions('synthetic').syntheticValSize });
   const cm = new ConfusionMatrix(source.numClasses, source.ignoreIndex);
   for await (const b of segmentationBatches(source, 'val', { batchSize: 16, height: 64, width: 64 })) cm.add(b.masks, new Int32Array(b.masks.length));
   console.log(`all-background baseline: val mIoU ${cm.meanIoU().toFixed(4)}, pixel accuracy ${cm.pixelAccuracy().toFixed(4)}`);
