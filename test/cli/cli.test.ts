@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { main, formatCompareTable } from '@cdg/cli';
+import { tempDir } from '../tmp';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -13,7 +13,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-cli-'));
+const tmp = () => tempDir('cdg-cli-');
 
 describe('cli: cdg', function () {
   this.timeout(120000);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { tempDir } from '../tmp';
 import {
   batchCount, DatasetError, imageBatches, ImageSet, loadCifar10, loadFashionMnist, loadMnist, MNIST_FILES, parseIdx,
   SeededRandom, seededPermutation, takeFirst, loadClassificationDataset,
@@ -17,7 +17,7 @@ function idx(dims: number[], data: Uint8Array): Buffer {
 }
 
 function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-data-'));
+  return tempDir('cdg-data-');
 }
 
 function expectDatasetError(fn: () => unknown, file: string, pattern: RegExp): void {

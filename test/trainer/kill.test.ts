@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { findLatestCheckpoint, restoreCheckpoint, train } from '@cdg/trainer';
 import { snapshot, ToyAdapter, toyConfig } from './toy';
+import { tempDir } from '../tmp';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'killable-run.ts');
@@ -46,13 +46,13 @@ describe('trainer: SIGKILL at a random moment, then resume', function () {
   });
 
   it('always leaves a readable checkpoint, and resuming reaches the uninterrupted run\'s exact weights', async () => {
-    const refOut = fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-kill-ref-'));
+    const refOut = tempDir('cdg-kill-ref-');
     const ref = new ToyAdapter(toyConfig(refOut, { epochs: EPOCHS }), 5, HIDDEN);
     await train(ref, toyConfig(refOut, { epochs: EPOCHS }), { progress: 'none', log: () => {} });
     const want = await snapshot(ref);
     ref.dispose();
 
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-kill-'));
+    const out = tempDir('cdg-kill-');
     let lastEpoch = 0;
     let kills = 0;
     for (let round = 0; round < 2; round++) {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -9,9 +8,10 @@ import {
   checkpointRoot, fileSystemIO, findLatestCheckpoint, learningRateFactor, restoreCheckpoint, train, validateTrainConfig, writeJsonAtomic, hookRulesFromConfig,
 } from '@cdg/trainer';
 import { snapshot, ToyAdapter, toyConfig } from './toy';
+import { tempDir } from '../tmp';
 
 const quiet = { progress: 'none' as const, log: () => {} };
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cdg-trainer-'));
+const tmp = () => tempDir('cdg-trainer-');
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 const withoutTimes = (h: Record<string, unknown>[]) => h.map(({ trainSeconds, evalSeconds, stepsPerSecond, ...rest }) => rest);
 
