@@ -257,4 +257,23 @@ describe('segmentation data: augmentation and batching', () => {
     expect([...seen].sort()).to.deep.equal([0, 1, 2, 3, 4, 5]);
     expect(() => ds.render('train', 40)).to.throw(/index must be an integer in \[0, 39\]/);
   });
+
+  it('synthetic shapes: radius, background grating and noise are options; the defaults give larger objects than the earlier hard setting', () => {
+    const foreground = (ds: SyntheticShapesDataset) => {
+      let fg = 0;
+      for (let i = 0; i < 32; i++) for (const v of ds.render('train', i).mask) fg += v > 0 ? 1 : 0;
+      return fg / (32 * 48 * 48);
+    };
+    const easy = foreground(new SyntheticShapesDataset({ size: 48, trainSize: 32, valSize: 1 }));
+    const hard = foreground(new SyntheticShapesDataset({ size: 48, trainSize: 32, valSize: 1, radius: [0.15, 0.28], backgroundTexture: 1, noise: 18 }));
+    expect(easy).to.be.greaterThan(1.5 * hard);
+    expect(easy).to.be.lessThan(0.5); // background stays the majority class
+    // the options change only the pixels, never the draw order: same shapes and classes, larger or smaller
+    const a = new SyntheticShapesDataset({ size: 48, trainSize: 2, valSize: 1, noise: 0, backgroundTexture: 0 }).render('train', 1);
+    const b = new SyntheticShapesDataset({ size: 48, trainSize: 2, valSize: 1, noise: 30, backgroundTexture: 2 }).render('train', 1);
+    expect(Buffer.from(a.mask).equals(Buffer.from(b.mask))).to.equal(true);
+    expect(() => new SyntheticShapesDataset({ radius: [0.3, 0.2] })).to.throw(/radius must be \[min, max\]/);
+    expect(() => new SyntheticShapesDataset({ radius: [0.2, 0.6] })).to.throw(/<= 0.5/);
+    expect(() => new SyntheticShapesDataset({ backgroundTexture: -1 })).to.throw(/backgroundTexture must be >= 0/);
+  });
 });

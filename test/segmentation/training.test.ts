@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@cdg/backend';
 import { SyntheticShapesDataset } from '@cdg/data';
-import { SegmentationAdapter, batchNormWarning, deepestBatchNormSamples, defaultSegmentationOptions, segmentationOptions, segmentationTask } from '@cdg/segmentation';
+import { PAPER_VOC_SETTINGS, SegmentationAdapter, batchNormWarning, deepestBatchNormSamples, defaultSegmentationOptions, segmentationOptions, segmentationTask } from '@cdg/segmentation';
 import type { CommonTrainConfig } from '@cdg/trainer';
 
 const config = {
@@ -81,6 +81,10 @@ describe('segmentation adapter: training on wasm', () => {
   it('task flags: dataset defaults, and clear errors for bad values', async () => {
     expect(segmentationOptions({ dataset: 'synthetic' })).to.include({ widthMultiplier: 0.125, imageSize: 64 });
     expect(segmentationOptions({ dataset: 'voc' })).to.include({ widthMultiplier: 1, imageSize: 320 });
+    // the task's optimizer defaults are the synthetic setting that learns; the paper's VOC setting is separate
+    expect(segmentationTask.defaults).to.include({ dataset: 'synthetic', optimizer: 'adam', lr: 3e-3, batchSize: 8 });
+    expect(PAPER_VOC_SETTINGS).to.deep.equal({ optimizer: 'sgd', lr: 7e-3, batchSize: 2 });
+    expect(segmentationTask.datasetDefaults?.voc).to.deep.equal(PAPER_VOC_SETTINGS);
     expect(segmentationOptions({ dataset: 'synthetic', scaleRange: '0.5,1.5' }).scaleRange).to.deep.equal([0.5, 1.5]);
     expect(() => segmentationOptions({ dataset: 'synthetic', imageSize: 50 })).to.throw(/--image-size must be a multiple of 32.*got 50/);
     expect(() => segmentationOptions({ dataset: 'synthetic', widthMultiplier: -1 })).to.throw(/--width-multiplier/);

@@ -7,4 +7,4 @@ export * from './confusion';
 export * from './weights';
 export { predictionStrip } from './render';
 export * from './adapter';
-export { segmentationTask, segmentationOptions } from './task';
+export { segmentationTask, segmentationOptions, PAPER_VOC_SETTINGS } from './task';
