@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { main, formatCompareTable } from '@cdg/cli';
+import { main, formatCompareTable, configFromArgs, flagGiven } from '@cdg/cli';
+import type { TaskDefinition } from '@cdg/trainer';
 import { tempDir } from '../tmp';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -19,6 +20,23 @@ describe('cli: cdg', function () {
   this.timeout(120000);
   before(async () => {
     await tf.setBackend('cpu');
+  });
+
+  it('dataset-dependent task defaults apply only to flags not given on the command line', () => {
+    const def = {
+      task: 't', describe: '', options: {}, create: async () => { throw new Error('unused'); },
+      defaults: { dataset: 'a', optimizer: 'adam', lr: 3e-3, batchSize: 8 },
+      datasetDefaults: { b: { optimizer: 'sgd', lr: 7e-3, batchSize: 2 } },
+    } as unknown as TaskDefinition;
+    const parsed = (dataset: string, lr = 3e-3) => ({ dataset, optimizer: 'adam', lr, batchSize: 8 });
+    // dataset a: the task defaults stand
+    expect(configFromArgs('t', parsed('a'), def, ['--dataset', 'a'])).to.include({ optimizer: 'adam', lr: 3e-3, batchSize: 8 });
+    // dataset b: its own defaults replace them
+    expect(configFromArgs('t', parsed('b'), def, ['--dataset', 'b'])).to.include({ optimizer: 'sgd', lr: 7e-3, batchSize: 2 });
+    // a flag given explicitly wins, in either spelling, even when it equals the task default
+    expect(configFromArgs('t', parsed('b', 0.1), def, ['--dataset=b', '--lr=0.1', '--batch-size', '8'])).to.include({ optimizer: 'sgd', lr: 0.1, batchSize: 8 });
+    expect(flagGiven(['--batch-size', '4'], 'batchSize')).to.equal(true);
+    expect(flagGiven(['--batch-sizes', '4'], 'batchSize')).to.equal(false);
   });
 
   const bad: [string[], RegExp][] = [

@@ -18,7 +18,7 @@ export interface CliIO {
 
 const defaultIO: CliIO = { out: (m) => console.log(m), err: (m) => console.error(m) };
 
-function trainTaskCommand(def: TaskDefinition, io: CliIO) {
+function trainTaskCommand(def: TaskDefinition, io: CliIO, argv: readonly string[]) {
   return {
     command: def.task,
     describe: def.describe,
@@ -32,7 +32,7 @@ function trainTaskCommand(def: TaskDefinition, io: CliIO) {
           return true;
         }),
     handler: async (a: Record<string, unknown>) => {
-      const config = configFromArgs(def.task, a, def);
+      const config = configFromArgs(def.task, a, def, argv);
       const backend = await activateBackend(String(config.backend));
       config.backend = backend;
       const result = await runTask(def, config, { log: io.out, progress: a.progress as ProgressMode });
@@ -50,7 +50,7 @@ export function buildParser(argv: string[], io: CliIO = defaultIO): Argv {
     .scriptName('cdg')
     .usage('$0 <command> [options]\n\nChannel-directed gradients for TensorFlow.js.')
     .command('train', 'train a task with the shared trainer', (t: Argv) => {
-      for (const def of tasks) t = t.command(trainTaskCommand(def, io) as never);
+      for (const def of tasks) t = t.command(trainTaskCommand(def, io, argv) as never);
       for (const u of unavailable) {
         t = t.command(u.name, `(unavailable: ${u.reason})`, (z: Argv) => z.strict(false), () => {
           throw new Error(`task "${u.name}" is not available: ${u.reason}`);

@@ -94,10 +94,24 @@ export function checkCommonFlags(a: Record<string, unknown>): string | null {
 }
 
 /** The config object a parsed `cdg train <task>` command line describes. */
-export function configFromArgs(task: string, a: Record<string, unknown>, def: TaskDefinition): CommonTrainConfig & Record<string, unknown> {
+/** True when `--<flag>` (kebab-case of the config key) appears in argv, as `--flag v` or `--flag=v`. */
+export function flagGiven(argv: readonly string[], key: string): boolean {
+  const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return argv.some((t) => t === flag || t.startsWith(flag + '='));
+}
+
+export function configFromArgs(
+  task: string,
+  a: Record<string, unknown>,
+  def: TaskDefinition,
+  argv: readonly string[] = [],
+): CommonTrainConfig & Record<string, unknown> {
   const cfg: Record<string, unknown> = { task };
   const keys = [...Object.keys(COMMON_DEFAULTS), 'dataset', 'dataDir', 'model', 'maxSteps'];
   for (const k of keys) if (a[k] !== undefined) cfg[k] = a[k];
+  // dataset-dependent defaults replace the task's defaults for flags the user did not give
+  const perDataset = def.datasetDefaults?.[String(cfg.dataset)] ?? {};
+  for (const [k, v] of Object.entries(perDataset)) if (!flagGiven(argv, k)) cfg[k] = v;
   for (const name of Object.keys(def.options)) {
     const camel = name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
     if (a[camel] !== undefined) cfg[camel] = a[camel];

@@ -80,5 +80,10 @@ export interface TaskDefinition {
   options: Record<string, { type: 'string' | 'number' | 'boolean'; describe: string; default?: unknown; choices?: readonly unknown[] }>;
   /** Task defaults for common flags (e.g. { lr: 0.01, batchSize: 32, dataset: 'mnist' }). */
   defaults: Partial<CommonTrainConfig>;
+  /**
+   * Defaults that depend on `--dataset`: for a run on that dataset they replace `defaults` for every
+   * common flag not given on the command line (e.g. the paper's VOC optimizer settings).
+   */
+  datasetDefaults?: Record<string, Partial<CommonTrainConfig>>;
   create(ctx: TaskContext): Promise<TaskAdapter>;
 }
