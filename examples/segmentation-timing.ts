@@ -7,13 +7,13 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendPreference } from '@cdg/backend';
 import { SyntheticShapesDataset } from '@cdg/data';
-import { defaultSegmentationOptions, SegmentationAdapter } from '@cdg/segmentation';
+import { defaultSegmentationOptions, SegmentationAdapter, segmentationTask } from '@cdg/segmentation';
 import type { CommonTrainConfig } from '@cdg/trainer';
 
 async function timeSteps(metric: string, formulation: string, steps: number, batchSize: number): Promise<number[]> {
   const config = {
-    task: 'segmentation', dataset: 'synthetic', optimizer: 'adam', lr: 3e-3, momentum: 0.9, weightDecay: 0, metric, lambda: 1, sigma: 1,
-    formulation, direction: 'output', mix: 0, batchSize, epochs: 1, lrSchedule: 'constant', lrStepEpochs: 40, lrStepFactor: 0.1,
+    task: 'segmentation', ...segmentationTask.defaults, metric, lambda: 1, sigma: 1,
+    formulation, direction: 'output', mix: 0, batchSize, lrSchedule: 'constant', lrStepEpochs: 40, lrStepFactor: 0.1,
     seed: 1, backend: tf.getBackend(), out: '', resume: false,
   } as CommonTrainConfig & Record<string, unknown>;
   const adapter = new SegmentationAdapter(config, new SyntheticShapesDataset({ size: 64 }), defaultSegmentationOptions('synthetic'));
@@ -35,7 +35,7 @@ async function timeSteps(metric: string, formulation: string, steps: number, bat
 async function main(): Promise<void> {
   const steps = Number(process.argv[2] ?? 5);
   const backends = (process.argv[3] ?? 'wasm,cpu').split(',') as BackendPreference[];
-  const batchSize = Number(process.argv[4] ?? 8);
+  const batchSize = Number(process.argv[4] ?? segmentationTask.defaults.batchSize);
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   for (const b of backends) {
     const name = await selectBackend(b, { logger: null });

@@ -59,7 +59,7 @@
   ;; Per-fibre constants from running sums per lane k (positions j = 4i + k, i < nb = n/4):
   ;; r0 = Σ_i f, r1 = Σ_i (nb − i) f, r2 = Σ_i (nb − i)(nb − i + 1)/2 f. In f64 per lane:
   ;; Σ_i i f = nb·r0 − r1, Σ_i i² f = nb²·r0 − (2nb + 1)·r1 + 2·r2; then with j = 4i + k,
-  ;; Σ j f = 4 Σ i f + k Σ f and Σ j² f = 16 Σ i² f + 8k Σ i f + k² Σ f, and centred on c0 = (n−1)/2.
+  ;; Σ j f = 4 Σ i f + k Σ f and Σ j² f = 16 Σ i² f + 8k Σ i f + k² Σ f.
   (func $runningHalf (param $a0 v128) (param $a1 v128) (param $a2 v128) (param $k v128) (param $nb f64) (result v128 v128 v128)
     (local $nbv v128) (local $si v128) (local $sii v128)
     (local.set $nbv (f64x2.splat (local.get $nb)))
@@ -75,7 +75,7 @@
       (f64x2.mul (f64x2.mul (local.get $k) (local.get $k)) (local.get $a0))))
 
   (func $constantsFromRunning (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $n i32) (param $lambda f64) (param $paper i32)
-    (local $nf f64) (local $c0 f64) (local $sf f64) (local $sj f64) (local $sjj f64)
+    (local $nf f64) (local $m f64) (local $sf f64) (local $sj f64) (local $sjj f64)
     (local $f v128) (local $j v128) (local $jj v128)
     (local.set $nf (f64.convert_i32_u (local.get $n)))
     ;; lanes 0, 1 and lanes 2, 3, each promoted to f64x2
@@ -91,24 +91,29 @@
     (local.set $sf (f64.add (f64x2.extract_lane 0 (local.get $f)) (f64x2.extract_lane 1 (local.get $f))))
     (local.set $sj (f64.add (f64x2.extract_lane 0 (local.get $j)) (f64x2.extract_lane 1 (local.get $j))))
     (local.set $sjj (f64.add (f64x2.extract_lane 0 (local.get $jj)) (f64x2.extract_lane 1 (local.get $jj))))
-    (local.set $c0 (f64.mul (f64.sub (local.get $nf) (f64.const 1)) (f64.const 0.5)))
-    ;; Σ u f = Σ j f − c0 Σ f;  Σ (u² − mean u²) f = Σ j² f − 2 c0 Σ j f + (c0² − (n² − 1)/12) Σ f
-    (call $constants (local.get $sf)
-      (f64.sub (local.get $sj) (f64.mul (local.get $c0) (local.get $sf)))
-      (f64.add (f64.sub (local.get $sjj) (f64.mul (f64.add (local.get $c0) (local.get $c0)) (local.get $sj)))
-        (f64.mul (f64.sub (f64.mul (local.get $c0) (local.get $c0))
-          (f64.div (f64.sub (f64.mul (local.get $nf) (local.get $nf)) (f64.const 1)) (f64.const 12))) (local.get $sf)))
+    ;; m = Σ f / n;  Σ j h = Σ j f − m·n(n−1)/2;  Σ j² h = Σ j² f − m·(n−1)n(2n−1)/6
+    (local.set $m (f64.div (local.get $sf) (local.get $nf)))
+    (call $constantsOfMoments (local.get $m)
+      (f64.sub (local.get $sj) (f64.mul (local.get $m) (f64.mul (f64.mul (local.get $nf) (f64.sub (local.get $nf) (f64.const 1))) (f64.const 0.5))))
+      (f64.sub (local.get $sjj) (f64.mul (local.get $m) (f64.div
+        (f64.mul (f64.mul (local.get $nf) (f64.sub (local.get $nf) (f64.const 1))) (f64.sub (f64.add (local.get $nf) (local.get $nf)) (f64.const 1)))
+        (f64.const 6))))
       (local.get $n) (local.get $lambda) (local.get $paper)))
 
-  ;; The same from the three sums of one fibre.
+  ;; The same from the three sums of one fibre: Σ j h = Σ u f; Σ j² h = Σ (u² − mean u²) f + 2 c0 Σ u f.
   (func $constants (param $sf f64) (param $su f64) (param $sw f64) (param $n i32) (param $lambda f64) (param $paper i32)
-    (local $nf f64) (local $c0 f64) (local $m f64) (local $hu f64) (local $h2 f64) (local $c f64) (local $K f64)
+    (local $nf f64)
+    (local.set $nf (f64.convert_i32_u (local.get $n)))
+    (call $constantsOfMoments (f64.div (local.get $sf) (local.get $nf)) (local.get $su)
+      (f64.add (local.get $sw) (f64.mul (f64.sub (local.get $nf) (f64.const 1)) (local.get $su)))
+      (local.get $n) (local.get $lambda) (local.get $paper)))
+
+  ;; m, A, B, K (into the globals) from the fibre mean m and the moments of h = f − m,
+  ;; hu = Σ j h and h2 = Σ j² h; c = −Σ j h / (λn³).
+  (func $constantsOfMoments (param $m f64) (param $hu f64) (param $h2 f64) (param $n i32) (param $lambda f64) (param $paper i32)
+    (local $nf f64) (local $c0 f64) (local $c f64) (local $K f64)
     (local.set $nf (f64.convert_i32_u (local.get $n)))
     (local.set $c0 (f64.mul (f64.sub (local.get $nf) (f64.const 1)) (f64.const 0.5)))
-    ;; Σ j h = Σ u f; Σ j² h = Σ (u² − mean u²) f + 2 c0 Σ u f; c = −Σ j h / (λn³)
-    (local.set $m (f64.div (local.get $sf) (local.get $nf)))
-    (local.set $hu (local.get $su))
-    (local.set $h2 (f64.add (local.get $sw) (f64.mul (f64.mul (f64.const 2) (local.get $c0)) (local.get $hu))))
     (local.set $c (f64.div (f64.neg (local.get $hu))
       (f64.mul (local.get $lambda) (f64.mul (local.get $nf) (f64.mul (local.get $nf) (local.get $nf))))))
     (global.set $gm (local.get $m))
