@@ -4,7 +4,7 @@ import { runTask, TaskDefinition } from '@cdg/trainer';
 import type { ProgressMode } from '@cdg/trainer';
 import { activateBackend } from './backend';
 import { compareCommand } from './compare';
-import { checkCommonFlags, commonOptions, configFromArgs, taskOptions } from './options';
+import { applyDatasetDefaults, checkCommonFlags, commonOptions, configFromArgs, taskOptions } from './options';
 import { loadReportCommands, loadTasks } from './tasks';
 
 import { UsageError } from './errors';
@@ -18,21 +18,22 @@ export interface CliIO {
 
 const defaultIO: CliIO = { out: (m) => console.log(m), err: (m) => console.error(m) };
 
-function trainTaskCommand(def: TaskDefinition, io: CliIO, argv: readonly string[]) {
+function trainTaskCommand(def: TaskDefinition, io: CliIO) {
   return {
     command: def.task,
     describe: def.describe,
     builder: (y: Argv) =>
       y
-        .options(commonOptions({ out: path.join('runs', def.task), ...def.defaults }))
+        .options(commonOptions({ out: path.join('runs', def.task), ...def.defaults }, def.datasetDefaults))
         .options(taskOptions(def))
+        .middleware((a) => applyDatasetDefaults(a as Record<string, unknown>, def), true)
         .check((a) => {
           const problem = checkCommonFlags(a as Record<string, unknown>);
           if (problem) throw new UsageError(problem);
           return true;
         }),
     handler: async (a: Record<string, unknown>) => {
-      const config = configFromArgs(def.task, a, def, argv);
+      const config = configFromArgs(def.task, a, def);
       const backend = await activateBackend(String(config.backend));
       config.backend = backend;
       const result = await runTask(def, config, { log: io.out, progress: a.progress as ProgressMode });
@@ -50,7 +51,7 @@ export function buildParser(argv: string[], io: CliIO = defaultIO): Argv {
     .scriptName('cdg')
     .usage('$0 <command> [options]\n\nChannel-directed gradients for TensorFlow.js.')
     .command('train', 'train a task with the shared trainer', (t: Argv) => {
-      for (const def of tasks) t = t.command(trainTaskCommand(def, io, argv) as never);
+      for (const def of tasks) t = t.command(trainTaskCommand(def, io) as never);
       for (const u of unavailable) {
         t = t.command(u.name, `(unavailable: ${u.reason})`, (z: Argv) => z.strict(false), () => {
           throw new Error(`task "${u.name}" is not available: ${u.reason}`);

@@ -28,9 +28,43 @@ export const COMMON_DEFAULTS: Omit<CommonTrainConfig, 'task' | 'dataset' | 'maxS
   resume: false,
 };
 
-/** The common `cdg train <task>` flags (kebab-case on the command line, camelCase in the config). */
-export function commonOptions(defaults: Partial<CommonTrainConfig>): Record<string, Options> {
-  const d = { ...COMMON_DEFAULTS, ...defaults } as Partial<CommonTrainConfig>;
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** Config keys (camelCase) whose default depends on the dataset in `perDataset`. */
+function datasetDefaultKeys(perDataset: TaskDefinition['datasetDefaults']): string[] {
+  return [...new Set(Object.values(perDataset ?? {}).flatMap((d) => Object.keys(d)))];
+}
+
+/**
+ * The common `cdg train <task>` flags (kebab-case on the command line, camelCase in the config).
+ * Flags whose default depends on the dataset (`perDataset`) get no parser default: they are
+ * filled after parsing by {@link applyDatasetDefaults}, and their help names every default.
+ */
+export function commonOptions(defaults: Partial<CommonTrainConfig>, perDataset?: TaskDefinition['datasetDefaults']): Record<string, Options> {
+  const options = baseOptions({ ...COMMON_DEFAULTS, ...defaults } as Partial<CommonTrainConfig>);
+  for (const k of datasetDefaultKeys(perDataset)) {
+    const o = options[kebab(k)];
+    const per = Object.entries(perDataset ?? {}).filter(([, d]) => k in d).map(([name, d]) => `${name}: ${String((d as Record<string, unknown>)[k])}`);
+    options[kebab(k)] = { ...o, default: undefined, describe: `${o.describe} (default ${String(o.default)}; ${per.join('; ')})` };
+  }
+  return options;
+}
+
+/**
+ * Fills the flags whose default depends on the dataset and that the command line left unset: the
+ * dataset's default, else the task's. Runs on the parsed arguments before validation, so a flag
+ * given in any spelling (`--batch-size 4`, `--batchSize=4`) wins.
+ */
+export function applyDatasetDefaults(a: Record<string, unknown>, def: Pick<TaskDefinition, 'defaults' | 'datasetDefaults'>): void {
+  const mine = (def.datasetDefaults?.[String(a.dataset)] ?? {}) as Record<string, unknown>;
+  const task = { ...COMMON_DEFAULTS, ...def.defaults } as Record<string, unknown>;
+  for (const k of datasetDefaultKeys(def.datasetDefaults)) {
+    if (a[k] !== undefined) continue;
+    a[k] = a[kebab(k)] = k in mine ? mine[k] : task[k];
+  }
+}
+
+function baseOptions(d: Partial<CommonTrainConfig>): Record<string, Options> {
   return {
     dataset: { type: 'string', describe: 'dataset name', default: d.dataset },
     'data-dir': { type: 'string', describe: 'folder holding the dataset files (required for datasets that are not bundled)' },
@@ -71,7 +105,7 @@ const positiveInt = ['batchSize', 'epochs', 'maxSteps', 'lrStepEpochs'];
 
 /** Checks the numeric common flags; returns an error message naming the first bad flag, or null. */
 export function checkCommonFlags(a: Record<string, unknown>): string | null {
-  const flag = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  const flag = (k: string) => '--' + kebab(k);
   for (const k of positive) {
     const v = a[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return `${flag(k)} must be a finite number > 0, got ${String(a[k])}`;
@@ -94,24 +128,10 @@ export function checkCommonFlags(a: Record<string, unknown>): string | null {
 }
 
 /** The config object a parsed `cdg train <task>` command line describes. */
-/** True when `--<flag>` (kebab-case of the config key) appears in argv, as `--flag v` or `--flag=v`. */
-export function flagGiven(argv: readonly string[], key: string): boolean {
-  const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-  return argv.some((t) => t === flag || t.startsWith(flag + '='));
-}
-
-export function configFromArgs(
-  task: string,
-  a: Record<string, unknown>,
-  def: TaskDefinition,
-  argv: readonly string[] = [],
-): CommonTrainConfig & Record<string, unknown> {
+export function configFromArgs(task: string, a: Record<string, unknown>, def: TaskDefinition): CommonTrainConfig & Record<string, unknown> {
   const cfg: Record<string, unknown> = { task };
   const keys = [...Object.keys(COMMON_DEFAULTS), 'dataset', 'dataDir', 'model', 'maxSteps'];
   for (const k of keys) if (a[k] !== undefined) cfg[k] = a[k];
-  // dataset-dependent defaults replace the task's defaults for flags the user did not give
-  const perDataset = def.datasetDefaults?.[String(cfg.dataset)] ?? {};
-  for (const [k, v] of Object.entries(perDataset)) if (!flagGiven(argv, k)) cfg[k] = v;
   for (const name of Object.keys(def.options)) {
     const camel = name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
     if (a[camel] !== undefined) cfg[camel] = a[camel];

@@ -74,7 +74,7 @@ export const segmentationTask: TaskDefinition = {
   // hundred steps, where the paper's VOC settings stayed at the all-background baseline. A VOC run
   // takes the paper's settings unless the flags say otherwise.
   defaults: { dataset: 'synthetic', optimizer: 'adam', lr: 3e-3, momentum: 0.9, weightDecay: 0, batchSize: 8, epochs: 1 },
-  datasetDefaults: { voc: { ...PAPER_VOC_SETTINGS } },
+  datasetDefaults: { voc: PAPER_VOC_SETTINGS },
   async create(ctx) {
     const cfg = ctx.config;
     if (!(SEGMENTATION_DATASETS as readonly string[]).includes(cfg.dataset)) throw new Error(`dataset must be one of ${SEGMENTATION_DATASETS.join(', ')} for segmentation, got ${String(cfg.dataset)}`);
