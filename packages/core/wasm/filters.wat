@@ -214,12 +214,12 @@
   ;; blocks are transposed so each lane follows one fibre and the prefix sums advance one element
   ;; per step with no cross-lane work.
   (func $sobolevQuad (param $src i32) (param $dst i32) (param $n i32) (param $lambda f64) (param $mix f32) (param $paper i32)
-    (local $p i32) (local $bytes i32) (local $s f32)
+    (local $p i32) (local $bytes i32)
     (local $src0 i32) (local $src1 i32) (local $src2 i32) (local $src3 i32) (local $dst0 i32) (local $dst1 i32) (local $dst2 i32) (local $dst3 i32)
     (local $m0_0 v128) (local $m1_0 v128) (local $m2_0 v128) (local $m0_1 v128) (local $m1_1 v128) (local $m2_1 v128) (local $m0_2 v128) (local $m1_2 v128) (local $m2_2 v128) (local $m0_3 v128) (local $m1_3 v128) (local $m2_3 v128)
     (local $mv v128) (local $Av v128) (local $Kv v128) (local $mixv v128)
     (local $B1 v128) (local $W v128) (local $Kmv v128)
-    (local $S v128) (local $T v128)
+    (local $S v128)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
